@@ -1,0 +1,135 @@
+"""Graph algorithms: topological order, backpropagation, and gradients as graphs.
+
+No recursion anywhere, so a chain of a million ops is as easy as a chain of three, and
+every loop walks tuples, so the order (and the float rounding) is the same on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .value import Value, _Mode
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node ``root`` depends on, inputs first and ``root`` last.
+
+    Depth-first search with an explicit stack. A node is placed after all of its parents:
+    it is pushed back (``expanded``) before its parents, and placed when it is popped again,
+    by which time every parent pushed above it has been placed.
+    """
+    _require_value(root, "root")
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    push, pop, place, mark = stack.append, stack.pop, order.append, seen.add
+    while stack:
+        node, expanded = pop()
+        if expanded:
+            place(node)
+            continue
+        if node in seen:
+            continue
+        mark(node)
+        push((node, True))
+        # Reversed, so the first parent is searched first: the order reads left to right.
+        for parent in reversed(node.parents):
+            if parent not in seen:
+                if parent.parents:
+                    push((parent, False))
+                else:  # a leaf depends on nothing: place it now, skipping a round trip
+                    mark(parent)
+                    place(parent)
+    return order
+
+
+def backward(root: Value) -> None:
+    """Set every ``.grad`` in ``root``'s graph to ``d root / d node``.
+
+    Leaves accumulate across calls, as in PyTorch (call twice, get twice the gradient);
+    every interior node holds this call's gradient, so the graph can be drawn afterwards.
+    """
+    order = topological_order(root)
+    # This call's gradients are summed from zero everywhere and only then added to what the
+    # leaves held, so a second call doubles every leaf grad exactly (not just up to rounding).
+    earlier = [(node, node.grad) for node in order if not node.parents]
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    if _Mode.anomaly:
+        _backward_checked(order)
+    else:
+        for node in reversed(order):
+            g = node.grad
+            for parent, local in zip(node.parents, node.local_grads):
+                parent.grad += local * g
+    for leaf, grad_before in earlier:
+        leaf.grad += grad_before
+
+
+def _backward_checked(order: list[Value]) -> None:
+    for node in reversed(order):
+        g = node.grad
+        for parent, local in zip(node.parents, node.local_grads):
+            contribution = local * g
+            if contribution != contribution or abs(contribution) == float("inf"):
+                raise FloatingPointError(
+                    f"backward of op {node.op!r} produced {contribution!r} "
+                    f"(local derivative {local!r} times gradient {g!r}) "
+                    f"from inputs ({', '.join(repr(p.data) for p in node.parents)})"
+                )
+            parent.grad += contribution
+
+
+def local_derivatives(node: Value, create_graph: bool = False) -> tuple:
+    """``d node / d parent`` for each edge: the recorded floats, or Values when a graph is wanted."""
+    rule = node._fn.derivative if node._fn is not None else None
+    if not create_graph or rule is None:
+        return node.local_grads
+    return tuple(rule(*node.parents, node))
+
+
+def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = False) -> tuple:
+    """Gradients of ``output`` with respect to each of ``inputs``; no ``.grad`` is touched.
+
+    * ``create_graph=False``: a tuple of floats.
+    * ``create_graph=True``: a tuple of Values whose graphs lead back to the inputs, so
+      ``grad`` can be applied to them again (second, third and mixed derivatives).
+
+    An input that does not influence ``output`` gets 0.0 (``Value(0.0)`` with a graph).
+    """
+    _require_value(output, "output")
+    inputs = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
+    for i, x in enumerate(inputs):
+        _require_value(x, f"inputs[{i}]")
+    seed = Value(1.0) if create_graph else 1.0
+    total: dict[Value, object] = {output: seed}
+    for node in reversed(topological_order(output)):
+        g = total.get(node)
+        if g is None or not node.parents:
+            continue
+        for parent, local in zip(node.parents, local_derivatives(node, create_graph)):
+            contribution = local * g
+            total[parent] = total[parent] + contribution if parent in total else contribution
+    zero = Value(0.0) if create_graph else 0.0
+    return tuple(total.get(x, zero) for x in inputs)
+
+
+def hessian(f, inputs: Iterable) -> list[list[float]]:
+    """Matrix of second derivatives of ``f(*inputs)``, by differentiating each gradient again."""
+    xs = [Value(x.data if isinstance(x, Value) else x) for x in inputs]
+    y = _call_scalar_function(f, xs)
+    first = grad(y, xs, create_graph=True)
+    return [list(grad(g, xs)) for g in first]
+
+
+def _call_scalar_function(f, xs: list[Value]) -> Value:
+    y = f(*xs)
+    if not isinstance(y, Value):
+        raise TypeError(f"f must return a Value, got {type(y).__name__}")
+    return y
+
+
+def _require_value(x, name: str) -> None:
+    if not isinstance(x, Value):
+        raise TypeError(f"{name} must be a Value, got {type(x).__name__}")

@@ -1,0 +1,199 @@
+"""N-ary ops: each is ONE node with an edge to every input.
+
+A neuron's pre-activation ``z = w1*x1 + ... + wn*xn + b`` is a single ``dot`` node, as in
+the seeds' diagrams, not a chain of 2n binary nodes. ``softmax`` and ``log_softmax`` are
+vector activations: every output is a node whose edges to all inputs carry its full
+Jacobian row.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from operator import attrgetter, mul
+
+from . import scalar
+from .value import Op, Parameter, Value, _lift_or_raise, _node
+
+_SUM = Op("sum")
+_MEAN = Op("mean")
+_MAX = Op("max")
+_MIN = Op("min")
+
+
+_VALUE_TYPES = frozenset({Value, Parameter})
+_data = attrgetter("data")
+
+
+def _inputs(values: Iterable, where: str) -> tuple[Value, ...]:
+    if type(values) is tuple:
+        xs = values
+    elif isinstance(values, (Value, str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"{where} expects a sequence of Values or numbers, got {type(values).__name__}")
+    else:
+        xs = tuple(values)
+    # Fast path (a neuron's weights and activations): everything is already a Value.
+    if _VALUE_TYPES.issuperset(map(type, xs)):
+        return xs
+    return tuple(_lift_or_raise(v, where) for v in xs)
+
+
+def _nonempty(values: Iterable, where: str) -> tuple[Value, ...]:
+    xs = _inputs(values, where)
+    if not xs:
+        raise ValueError(f"{where} needs at least one value, got an empty sequence")
+    return xs
+
+
+def sum(values: Iterable) -> Value:
+    """One node, ``d sum / d x_i = 1`` on every edge; ``sum([])`` is ``Value(0.0)``."""
+    xs = _inputs(values, "sum")
+    if not xs:
+        return Value(0.0)
+    return _node(builtins.sum([x.data for x in xs]), xs, (1.0,) * len(xs), _SUM)
+
+
+def mean(values: Iterable) -> Value:
+    """One node, ``1/n`` on every edge. An empty mean raises ``ValueError``."""
+    xs = _nonempty(values, "mean")
+    n = len(xs)
+    return _node(builtins.sum([x.data for x in xs]) / n, xs, (1.0 / n,) * n, _MEAN)
+
+
+def _dot_op(has_bias: bool) -> Op:
+    def rule(*args):
+        # args = w_1..w_n, x_1..x_n, [b], out: d z/d w_i = x_i, d z/d x_i = w_i, d z/d b = 1.
+        n = (len(args) - 1 - has_bias) // 2
+        ws, xs = args[:n], args[n : 2 * n]
+        return xs + ws + ((1.0,) if has_bias else ())
+
+    return Op("dot", derivative=rule)
+
+
+_DOT, _DOT_BIAS = _dot_op(False), _dot_op(True)
+
+
+def dot(weights: Sequence, inputs: Sequence, bias=None) -> Value:
+    """``sum_i w_i x_i (+ b)`` as one node with edges ``w_1..w_n, x_1..x_n, (b)``.
+
+    The edge to ``w_i`` carries ``x_i`` (the seeds' forward-pass rule: dz/dw is the input on
+    that weight), the edge to ``x_i`` carries ``w_i`` and the edge to ``b`` carries 1.
+    """
+    return affine([weights], inputs, None if bias is None else [bias])[0]
+
+
+def affine(weights: Sequence[Sequence], inputs: Sequence, biases: Sequence | None = None) -> list[Value]:
+    """A layer's pre-activations: ``[dot(w_k, inputs, b_k) for each row w_k]``, one node each.
+
+    Same nodes as calling ``dot`` per row; the inputs are checked and read once for all rows.
+    """
+    xs = _inputs(inputs, "affine inputs")
+    xd = tuple(map(_data, xs))
+    if isinstance(weights, (Value, str, bytes)) or not isinstance(weights, Iterable):
+        raise TypeError(f"affine weights must be a sequence of rows, got {type(weights).__name__}")
+    rows = [_inputs(row, "dot weights") for row in weights]
+    bs = None if biases is None else _inputs(biases, "affine biases")
+    if bs is not None and len(bs) != len(rows):
+        raise ValueError(f"affine needs one bias per row, got {len(bs)} biases for {len(rows)} rows")
+    out = []
+    for k, ws in enumerate(rows):
+        if len(ws) != len(xs):
+            raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} weights and {len(xs)} inputs")
+        # map() with C-level callables: this is the hot path of every neuron.
+        wd = tuple(map(_data, ws))
+        z = builtins.sum(map(mul, wd, xd))
+        if bs is None:
+            out.append(_node(z, ws + xs, xd + wd, _DOT))
+        else:
+            b = bs[k]
+            out.append(_node(z + b.data, (*ws, *xs, b), (*xd, *wd, 1.0), _DOT_BIAS))
+    return out
+
+
+def _extreme(values: Iterable, where: str, better, fn: Op) -> Value:
+    xs = _nonempty(values, where)
+    # The whole gradient goes to the first extreme input (the seeds' rule for max: 1 for the
+    # largest, 0 for the rest). nan counts as extreme, so it propagates as in PyTorch.
+    best = 0
+    for i in range(1, len(xs)):
+        d, top = xs[i].data, xs[best].data
+        if top == top and (d != d or better(d, top)):
+            best = i
+    local = [0.0] * len(xs)
+    local[best] = 1.0
+    return _node(xs[best].data, xs, tuple(local), fn)
+
+
+def max(values: Iterable) -> Value:
+    """The largest input; its edge carries 1, the others 0."""
+    return _extreme(values, "max", float.__gt__, _MAX)
+
+
+def min(values: Iterable) -> Value:
+    """The smallest input; its edge carries 1, the others 0."""
+    return _extreme(values, "min", float.__lt__, _MIN)
+
+
+def _logsumexp_rule(*args):
+    # d lse / d x_j = exp(x_j - lse) = softmax_j; works on floats and on Values.
+    *xs, out = args
+    return tuple(scalar.exp(x - out) for x in xs)
+
+
+_LOGSUMEXP = Op("logsumexp", derivative=_logsumexp_rule)
+
+
+def logsumexp(values: Iterable) -> Value:
+    """``log(sum(exp(x_i)))``, computed stably (shifted by the maximum)."""
+    xs = _nonempty(values, "logsumexp")
+    xd = [x.data for x in xs]
+    out = scalar.logsumexp(xd)
+    return _node(out, xs, _logsumexp_rule(*xd, out), _LOGSUMEXP)
+
+
+def _onehot(i: int, j: int) -> float:
+    return 1.0 if i == j else 0.0
+
+
+def _softmax_row(i: int, s: Sequence) -> tuple:
+    """Row i of softmax's Jacobian: d s_i / d x_j = s_i (delta_ij - s_j)."""
+    return tuple(s[i] * (_onehot(i, j) - sj) for j, sj in enumerate(s))
+
+
+def _log_softmax_row(i: int, s: Sequence) -> tuple:
+    """Row i of log_softmax's Jacobian: d log s_i / d x_j = delta_ij - s_j."""
+    return tuple(_onehot(i, j) - sj for j, sj in enumerate(s))
+
+
+@lru_cache(maxsize=None)
+def _vector_op(name: str, i: int) -> Op:
+    # Output i of a vector activation needs its index to pick its Jacobian row; in graph
+    # mode the row is rebuilt from the inputs as Values.
+    row = _softmax_row if name == "softmax" else _log_softmax_row
+
+    def rule(*args):
+        return row(i, softmax(args[:-1]))
+
+    return Op(name, derivative=rule)
+
+
+def _vector_activation(values: Iterable, name: str) -> list[Value]:
+    xs = _nonempty(values, name)
+    xd = [x.data for x in xs]
+    lse = scalar.logsumexp(xd)
+    log_s = [x - lse for x in xd]
+    s = [scalar.exp(v) for v in log_s]
+    outputs = s if name == "softmax" else log_s
+    row = _softmax_row if name == "softmax" else _log_softmax_row
+    return [_node(outputs[i], xs, row(i, s), _vector_op(name, i)) for i in range(len(xs))]
+
+
+def softmax(values: Iterable) -> list[Value]:
+    """``exp(x_i) / sum_j exp(x_j)``: n nodes, each with edges to all n inputs."""
+    return _vector_activation(values, "softmax")
+
+
+def log_softmax(values: Iterable) -> list[Value]:
+    """``x_i - logsumexp(x)``, stable at +-1000: n nodes, each with edges to all n inputs."""
+    return _vector_activation(values, "log_softmax")

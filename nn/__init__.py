@@ -1,0 +1,1 @@
+"""chainrule's small neural-network package, built on ``autograd``'s public API."""
