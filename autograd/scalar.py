@@ -54,6 +54,8 @@ def pow(a, b):
     except ZeroDivisionError:  # 0.0 ** negative
         return math.copysign(inf, a) if _is_odd_integer(b) else inf
     except OverflowError:
+        if a < 0.0 and not b.is_integer():  # Python overflowed computing a complex power
+            return nan
         return -inf if (a < 0.0 and _is_odd_integer(b)) else inf
     return nan if isinstance(result, complex) else result
 
