@@ -151,7 +151,7 @@ class Value:
             return NotImplemented
         # A number exponent is part of the op (as in micrograd and torch.pow(Tensor, Scalar)):
         # it gets no edge, so d/d(exponent) = x**e * log(x), nan for x < 0, never appears.
-        return _apply1(_power_op(float(other)), self)
+        return _apply1(_power_op(_as_float(other, "exponent")), self)
 
     def __rpow__(self, other):
         return _binary(_POW, other, self)
