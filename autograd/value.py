@@ -194,11 +194,11 @@ class Value:
 
     def relu(self):
         x = self.data
-        # `x > 0` is False for nan, so relu(nan) = nan as in PyTorch, with relu'(nan) = 0.
+        # relu(nan) = nan and relu'(nan) = 1, as in PyTorch (its mask is "not x <= 0").
         # relu'(0) = 0 (PyTorch's choice of subgradient).
-        if x > 0.0:
+        if x > 0.0 or x != x:
             return _node(x, (self,), _ONE, _RELU)
-        return _node(x if x != x else 0.0, (self,), _ZERO, _RELU)
+        return _node(0.0, (self,), _ZERO, _RELU)
 
     def leaky_relu(self, negative_slope: float = 0.01):
         slope = _as_float(negative_slope, "negative_slope")
