@@ -323,8 +323,12 @@ _DIV = Op("/", scalar.div, lambda a, b, out: (scalar.div(1.0, b), -scalar.div(ou
 def _pow_rule(a, b, out):
     # PyTorch's limits where the plain formula is 0 * inf = nan:
     # d/da = 0 when b == 0, and d/db = 0 when a == 0 and b >= 0.
-    da = 0.0 if _value_of(b) == 0.0 else b * scalar.pow(a, b - 1.0)
-    db = 0.0 if (_value_of(a) == 0.0 and _value_of(b) >= 0.0) else out * scalar.log(a)
+    # The first is needed only where b * a**(b-1) fails (a == 0 or nan): elsewhere the
+    # formula is 0 too, and its own derivative d2/da db = 1/a stays right under create_graph.
+    a_data, b_data = _value_of(a), _value_of(b)
+    a_fails = a_data == 0.0 or a_data != a_data
+    da = 0.0 if (b_data == 0.0 and a_fails) else b * scalar.pow(a, b - 1.0)
+    db = 0.0 if (a_data == 0.0 and b_data >= 0.0) else out * scalar.log(a)
     return da, db
 
 
