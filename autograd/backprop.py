@@ -72,13 +72,17 @@ def _backward_checked(order: list[Value]) -> None:
         g = node.grad
         for parent, local in zip(node.parents, node.local_grads):
             contribution = local * g
-            if contribution != contribution or abs(contribution) == float("inf"):
-                raise FloatingPointError(
-                    f"backward of op {node.op!r} produced {contribution!r} "
-                    f"(local derivative {local!r} times gradient {g!r}) "
-                    f"from inputs ({', '.join(repr(p.data) for p in node.parents)})"
-                )
+            _check_contribution(node, local, g, contribution)
             parent.grad += contribution
+
+
+def _check_contribution(node: Value, local: float, g: float, contribution: float) -> None:
+    if contribution != contribution or abs(contribution) == float("inf"):
+        raise FloatingPointError(
+            f"backward of op {node.op!r} produced {contribution!r} "
+            f"(local derivative {local!r} times gradient {g!r}) "
+            f"from inputs ({', '.join(repr(p.data) for p in node.parents)})"
+        )
 
 
 def local_derivatives(node: Value, create_graph: bool = False) -> tuple:
@@ -103,6 +107,8 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
     for i, x in enumerate(inputs):
         _require_value(x, f"inputs[{i}]")
     seed = Value(1.0) if create_graph else 1.0
+    # With create_graph every contribution is an op's output, checked by anomaly mode already.
+    check = _Mode.anomaly and not create_graph
     total: dict[Value, object] = {output: seed}
     for node in reversed(topological_order(output)):
         g = total.get(node)
@@ -110,6 +116,8 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
             continue
         for parent, local in zip(node.parents, local_derivatives(node, create_graph)):
             contribution = local * g
+            if check:
+                _check_contribution(node, local, g, contribution)
             total[parent] = total[parent] + contribution if parent in total else contribution
     zero = Value(0.0) if create_graph else 0.0
     return tuple(total.get(x, zero) for x in inputs)
