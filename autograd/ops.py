@@ -135,21 +135,15 @@ def min(values: Iterable) -> Value:
     return _extreme(values, "min", float.__lt__, _MIN)
 
 
-def _logsumexp_rule(*args):
-    # d lse / d x_j = exp(x_j - lse) = softmax_j; works on floats and on Values.
-    *xs, out = args
-    return tuple(scalar.exp(x - out) for x in xs)
-
-
-_LOGSUMEXP = Op("logsumexp", derivative=_logsumexp_rule)
+# d lse / d x_j = softmax_j; in graph mode as softmax nodes of the inputs.
+_LOGSUMEXP = Op("logsumexp", derivative=lambda *args: tuple(softmax(args[:-1])))
 
 
 def logsumexp(values: Iterable) -> Value:
     """``log(sum(exp(x_i)))``, computed stably (shifted by the maximum)."""
     xs = _nonempty(values, "logsumexp")
     xd = [x.data for x in xs]
-    out = scalar.logsumexp(xd)
-    return _node(out, xs, _logsumexp_rule(*xd, out), _LOGSUMEXP)
+    return _node(scalar.logsumexp(xd), xs, tuple(scalar.softmax(xd)), _LOGSUMEXP)
 
 
 def _onehot(i: int, j: int) -> float:
@@ -181,10 +175,8 @@ def _vector_op(name: str, i: int) -> Op:
 def _vector_activation(values: Iterable, name: str) -> list[Value]:
     xs = _nonempty(values, name)
     xd = [x.data for x in xs]
-    lse = scalar.logsumexp(xd)
-    log_s = [x - lse for x in xd]
-    s = [scalar.exp(v) for v in log_s]
-    outputs = s if name == "softmax" else log_s
+    s = scalar.softmax(xd)
+    outputs = s if name == "softmax" else scalar.log_softmax(xd)
     row = _softmax_row if name == "softmax" else _log_softmax_row
     return [_node(outputs[i], xs, row(i, s), _vector_op(name, i)) for i in range(len(xs))]
 

@@ -133,3 +133,27 @@ def logsumexp(xs: list[float]) -> float:
         # All -inf gives -inf; any +inf gives +inf (the shift would make inf - inf = nan).
         return m
     return m + math.log(sum([math.exp(x - m) for x in xs]))
+
+
+def _shifted(xs: list[float]) -> list[float]:
+    # x - max(x) is exact enough at any scale, unlike x - logsumexp(x), whose rounding
+    # (an ulp of a large logsumexp) would show in every softmax output.
+    m = max(xs)
+    return [x - m for x in xs]
+
+
+def softmax(xs: list[float]) -> list[float]:
+    """exp(x_i) / sum_j exp(x_j), shifted by the maximum: correct to a few ulps at any scale.
+
+    Every exponent is <= 0 (or nan), so nothing overflows; any nan or +inf makes all nan.
+    """
+    e = [exp(d) for d in _shifted(xs)]
+    total = sum(e)
+    return [v / total for v in e]
+
+
+def log_softmax(xs: list[float]) -> list[float]:
+    """x_i - logsumexp(x), computed as (x_i - max) - log(sum_j exp(x_j - max))."""
+    shifted = _shifted(xs)
+    log_total = log(sum([exp(d) for d in shifted]))
+    return [d - log_total for d in shifted]
