@@ -8,15 +8,26 @@ order.
 from . import ops, scalar
 from .backprop import backward, grad, hessian, local_derivatives, topological_order
 from .check import gradcheck, gradgradcheck
+from .draw import draw, draw_step, step_slider
 from .modes import detect_anomaly, no_grad
+from .paths import Path, count_paths, explain_paths, paths
+from .steps import Contribution, Step, backward_steps
 from .value import Op, Parameter, Value
 
 __all__ = [
+    "Contribution",
     "Op",
     "Parameter",
+    "Path",
+    "Step",
     "Value",
     "backward",
+    "backward_steps",
+    "count_paths",
     "detect_anomaly",
+    "draw",
+    "draw_step",
+    "explain_paths",
     "grad",
     "gradcheck",
     "gradgradcheck",
@@ -24,6 +35,8 @@ __all__ = [
     "local_derivatives",
     "no_grad",
     "ops",
+    "paths",
     "scalar",
+    "step_slider",
     "topological_order",
 ]

@@ -1,0 +1,144 @@
+"""The distributed chain rule made explicit: every path from a variable to the output.
+
+``d root / d wrt`` is the sum, over every directed path from ``wrt`` to ``root``, of the
+product of the local derivatives on the path's edges. Backpropagation computes the same
+sum without listing the paths (their number can grow exponentially with depth); listing
+them shows where a gradient comes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .backprop import _require_value, grad, topological_order
+from .steps import _name
+from .value import Value
+
+
+@dataclass(frozen=True)
+class Path:
+    """One directed path from ``nodes[0]`` (the variable) to ``nodes[-1]`` (the output).
+
+    ``edges[k]`` is the local derivative ``d nodes[k+1] / d nodes[k]``, recorded on the edge
+    ``nodes[k+1].parents[edge_indices[k]]`` (``a*a`` has two edges from ``a``, hence two
+    paths through it). ``product`` is the product of ``edges``, taken from the output end
+    as backpropagation multiplies.
+    """
+
+    nodes: tuple[Value, ...]
+    edges: tuple[float, ...]
+    edge_indices: tuple[int, ...]
+    product: float
+
+    def __repr__(self) -> str:
+        route = " -> ".join(_name(n) for n in self.nodes)
+        factors = " * ".join(f"{e:.6g}" for e in self.edges) or "1 (empty path)"
+        return f"<Path {route}: {factors} = {self.product:.6g}>"
+
+
+def count_paths(root: Value, wrt: Value) -> int:
+    """How many directed paths lead from ``wrt`` to ``root``, counted without listing them."""
+    _require_value(wrt, "wrt")
+    return _path_counts(topological_order(root), wrt).get(root, 0)
+
+
+def paths(root: Value, wrt: Value, *, max_paths: int = 10_000) -> list[Path]:
+    """Every directed path from ``wrt`` to ``root``, with the product of its edge derivatives.
+
+    The products sum to ``d root / d wrt`` (``wrt.grad`` after ``root.backward()``) up to
+    float rounding. Paths are counted first, so a graph with more than ``max_paths`` of
+    them is refused with ``ValueError`` before any is built. ``wrt`` outside the graph has
+    no path; ``wrt is root`` has one, with no edges and product 1.
+    """
+    _require_value(wrt, "wrt")
+    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 1:
+        raise ValueError(f"max_paths must be a positive int, got {max_paths!r}")
+    counts = _path_counts(topological_order(root), wrt)
+    n = counts.get(root, 0)
+    if n > max_paths:
+        raise ValueError(
+            f"there are {n} paths from wrt to root, more than max_paths={max_paths}: their "
+            f"number grows exponentially with depth. Pass max_paths={n} to list them anyway, "
+            f"or use count_paths(root, wrt) and backpropagation, which sums them without listing."
+        )
+    return list(_walk(root, wrt, counts)) if n else []
+
+
+def explain_paths(root: Value, wrt: Value, *, max_paths: int = 100) -> str:
+    """The distributed chain rule for ``d root / d wrt`` written out with the numbers.
+
+    One line per path (its nodes and the product of its edge derivatives), then their sum
+    beside the gradient backpropagation computes. No ``.grad`` is changed.
+    """
+    found = paths(root, wrt, max_paths=max_paths)
+    d = f"d{_name(root)}/d{_name(wrt)}"
+    (by_backprop,) = grad(root, [wrt])
+    if not found:
+        return f"{d} = 0: {_name(wrt)} has no path to {_name(root)}."
+    total = sum(p.product for p in found)
+    lines = [f"{d} = sum over {_plural(len(found), 'path')} of the product of the local derivatives on its edges:"]
+    for i, p in enumerate(found, 1):
+        lines.append(f"  path {i}: {' -> '.join(_name(n) for n in p.nodes)}")
+        factors = " * ".join(f"{e:.6g}" for e in p.edges) or "1 (the output itself)"
+        lines.append(f"          {factors} = {p.product:.6g}")
+    terms = " + ".join(f"{p.product:.6g}" for p in found) if len(found) <= 10 else f"the {len(found)} products"
+    lines.append(f"{d} = {terms} = {total:.6g}   (backpropagation: {by_backprop:.6g})")
+    return "\n".join(lines)
+
+
+def _path_counts(order: list[Value], wrt: Value) -> dict[Value, int]:
+    """Number of paths from ``wrt`` to each node of ``order`` that ``wrt`` reaches."""
+    counts: dict[Value, int] = {}
+    for node in order:  # parents come first, so their counts are complete
+        if node is wrt:
+            counts[node] = 1
+            continue
+        n = sum(counts.get(parent, 0) for parent in node.parents)
+        if n:
+            counts[node] = n
+    return counts
+
+
+def _walk(root: Value, wrt: Value, counts: dict[Value, int]) -> Iterator[Path]:
+    """Depth-first from ``root`` back to ``wrt``, entering only nodes ``wrt`` reaches.
+
+    Iterative (a chain of any length is fine) and in the order of each node's parents, so
+    the paths always come out in the same order.
+    """
+    if root is wrt:
+        yield Path((root,), (), (), 1.0)
+        return
+    stack = [(root, _edges_towards(root, counts))]
+    taken: list[tuple[int, float]] = []  # the edge from stack[k + 1] up to stack[k]
+    while stack:
+        slot_parent_local = next(stack[-1][1], None)
+        if slot_parent_local is None:
+            stack.pop()
+            if taken:
+                taken.pop()
+            continue
+        slot, parent, local = slot_parent_local
+        if parent is wrt:
+            chain = [*taken, (slot, local)]
+            nodes = (wrt, *(node for node, _ in reversed(stack)))
+            edges = tuple(local for _, local in reversed(chain))
+            product = 1.0
+            for e in chain:  # from the output end, as backpropagation multiplies
+                product = e[1] * product
+            yield Path(nodes, edges, tuple(slot for slot, _ in reversed(chain)), product)
+            continue
+        stack.append((parent, _edges_towards(parent, counts)))
+        taken.append((slot, local))
+
+
+def _edges_towards(node: Value, counts: dict[Value, int]) -> Iterator[tuple[int, Value, float]]:
+    return (
+        (slot, parent, local)
+        for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads))
+        if parent in counts
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
