@@ -32,9 +32,21 @@ class Path:
     product: float
 
     def __repr__(self) -> str:
-        route = " -> ".join(_name(n) for n in self.nodes)
         factors = " * ".join(f"{e:.6g}" for e in self.edges) or "1 (empty path)"
-        return f"<Path {route}: {factors} = {self.product:.6g}>"
+        return f"<Path {self.route()}: {factors} = {self.product:.6g}>"
+
+    def route(self) -> str:
+        """The nodes by name, e.g. ``w -> <*> -> z -(operand 2)-> L``.
+
+        An edge is only named by its operand number where the parent is an operand of the
+        child more than once (``z*z``), the one case where nodes alone are ambiguous.
+        """
+        parts = [_name(self.nodes[0])]
+        for parent, child, slot in zip(self.nodes, self.nodes[1:], self.edge_indices):
+            twice = sum(p is parent for p in child.parents) > 1
+            arrow = f" -(operand {slot + 1})-> " if twice else " -> "
+            parts.append(arrow + _name(child))
+        return "".join(parts)
 
 
 def count_paths(root: Value, wrt: Value) -> int:
@@ -79,7 +91,7 @@ def explain_paths(root: Value, wrt: Value, *, max_paths: int = 100) -> str:
     total = sum(p.product for p in found)
     lines = [f"{d} = sum over {_plural(len(found), 'path')} of the product of the local derivatives on its edges:"]
     for i, p in enumerate(found, 1):
-        lines.append(f"  path {i}: {' -> '.join(_name(n) for n in p.nodes)}")
+        lines.append(f"  path {i}: {p.route()}")
         factors = " * ".join(f"{e:.6g}" for e in p.edges) or "1 (the output itself)"
         lines.append(f"          {factors} = {p.product:.6g}")
     terms = " + ".join(f"{p.product:.6g}" for p in found) if len(found) <= 10 else f"the {len(found)} products"

@@ -55,6 +55,7 @@ def test_seed_case_two_two_paths_through_x_and_y():
     assert [n.label for n in via_y.nodes] == ["s", "y", "z"]
     assert via_x.edges == (math.cos(0.7), math.exp(0.7))  # dx/ds, dz/dx = y
     assert via_y.edges == (math.exp(0.7), math.sin(0.7))  # dy/ds, dz/dy = x
+    assert repr(via_x) == "<Path s -> x -> z: 0.764842 * 2.01375 = 1.5402>"
     assert via_x.product + via_y.product == pytest.approx(
         math.cos(0.7) * math.exp(0.7) + math.exp(0.7) * math.sin(0.7), rel=1e-15
     )
@@ -67,6 +68,8 @@ def test_a_times_a_has_two_paths_one_per_edge():
     assert first.nodes == second.nodes == (a, sq)
     assert (first.edge_indices, second.edge_indices) == ((0,), (1,))
     assert first.product + second.product == 6.0
+    assert repr(first) == "<Path a -(operand 1)-> <*>: 3 = 3>"
+    assert repr(second) == "<Path a -(operand 2)-> <*>: 3 = 3>"
 
 
 def test_a_chain_has_one_path_whose_product_is_the_gradient_exactly():
@@ -123,13 +126,13 @@ def test_explain_writes_the_sum_with_its_numbers():
     text = explain_paths(L, w)
     assert text.splitlines() == [
         "dL/dw = sum over 4 paths of the product of the local derivatives on its edges:",
-        "  path 1: w -> <*> -> z -> L",
+        "  path 1: w -> <*> -> z -(operand 1)-> L",
         "          2 * 1 * -9 = -18",
-        "  path 2: w -> z -> L",
+        "  path 2: w -> z -(operand 1)-> L",
         "          1 * -9 = -9",
-        "  path 3: w -> <*> -> z -> L",
+        "  path 3: w -> <*> -> z -(operand 2)-> L",
         "          2 * 1 * -9 = -18",
-        "  path 4: w -> z -> L",
+        "  path 4: w -> z -(operand 2)-> L",
         "          1 * -9 = -9",
         "dL/dw = -18 + -9 + -18 + -9 = -54   (backpropagation: -54)",
     ]
