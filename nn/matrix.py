@@ -1,0 +1,116 @@
+"""The seeds' layer-wise backpropagation in matrix form: numpy only, no Values.
+
+For layer ``i`` with weights ``W_i`` (``nout x nin``) and biases ``b_i``::
+
+    forward:   z_i = W_i a_{i-1} + b_i          a_i = g(z_i)          a_0 = x
+    backward:  dz_L = dL/da_L * g'(z_L)          (softmax(a_L) - onehot(c) for cross-entropy
+                                                 on linear outputs: the seeds' result)
+               dW_i = dz_i a_{i-1}^T             db_i = dz_i
+               da_{i-1} = W_i^T dz_i             dz_{i-1} = da_{i-1} * g'(z_{i-1})
+
+It computes the same numbers as the scalar engine (the tests hold them to 1e-10): two views
+of one chain rule. Kinks use the engine's conventions: relu'(0) = 0, leaky_relu'(0) = slope,
+relu'(nan) = 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .layers import LEAKY_RELU_SLOPE, MLP
+
+__all__ = ["forward", "gradients", "weights"]
+
+Array = np.ndarray
+
+
+def _sigmoid(z: Array) -> Array:
+    # Two branches so that neither exp overflows, as autograd.scalar.sigmoid.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+# name -> (g(z), g'(z) from z and a = g(z)): the engine's local derivatives, vectorised.
+_ACTIVATIONS: dict[str, tuple[Callable[[Array], Array], Callable[[Array, Array], Array]]] = {
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: np.where(z <= 0, 0.0, 1.0)),
+    "leaky_relu": (lambda z: np.where(z > 0, z, LEAKY_RELU_SLOPE * z),
+                   lambda z, a: np.where(z > 0, 1.0, LEAKY_RELU_SLOPE)),
+    "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
+    "sigmoid": (_sigmoid, lambda z, a: a * (1.0 - a)),
+    "linear": (lambda z: z, lambda z, a: np.ones_like(z)),
+}
+
+
+def weights(model: MLP) -> list[tuple[Array, Array]]:
+    """``[(W, b), ...]`` per layer: ``W[j, k]`` is weight ``k`` of neuron ``j`` (``nout x nin``)."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be an nn.MLP, got {type(model).__name__}")
+    return [
+        (np.array([[w.data for w in n.w] for n in layer.neurons]), np.array([n.b.data for n in layer.neurons]))
+        for layer in model.layers
+    ]
+
+
+def _activations(model: MLP) -> list[str]:
+    return [layer.activation for layer in model.layers]
+
+
+def forward(model: MLP, X) -> Array:
+    """The model's outputs for a batch, ``X`` of shape ``(n, nin)`` -> ``(n, nout)``."""
+    A = np.asarray(X, dtype=np.float64)
+    if A.ndim != 2 or A.shape[1] != model.nin:
+        raise ValueError(f"X must have shape (n, {model.nin}), got {A.shape}")
+    for (W, b), name in zip(weights(model), _activations(model)):
+        A = _ACTIVATIONS[name][0](A @ W.T + b)
+    return A
+
+
+def _output_gradient(loss: str, a: Array, target) -> Array:
+    """dL/da_L for one sample."""
+    if loss == "mse":
+        t = np.asarray(target, dtype=np.float64).reshape(-1)
+        if t.shape != a.shape:
+            raise ValueError(f"mse target must have {a.size} values, got {t.size}")
+        return 2.0 * (a - t) / a.size  # L = mean((a - t)^2)
+    if loss == "cross_entropy":
+        if isinstance(target, bool) or not isinstance(target, (int, np.integer)):
+            raise TypeError(f"cross_entropy target must be a class index (int), got {type(target).__name__}")
+        if not 0 <= target < a.size:
+            raise ValueError(f"cross_entropy target must be in [0, {a.size}), got {target}")
+        p = np.exp(a - a.max())
+        p /= p.sum()
+        p[target] -= 1.0  # softmax(a) - onehot(target)
+        return p
+    raise ValueError(f"loss must be 'mse' or 'cross_entropy', got {loss!r}")
+
+
+def gradients(model: MLP, x, target, loss: str = "mse") -> list[tuple[Array, Array]]:
+    """``[(dW, db), ...]`` per layer of ``loss(model(x), target)`` by the seeds' algorithm.
+
+    ``x`` is one sample (``nin`` numbers); ``target`` is the output vector (or number) for
+    ``"mse"`` (the mean over outputs, PyTorch's convention), a class index for
+    ``"cross_entropy"`` (``-log softmax(outputs)[target]``). ``dW.shape == (nout, nin)``.
+    """
+    a = np.asarray(x, dtype=np.float64).reshape(-1)
+    params = weights(model)
+    if a.size != model.nin:
+        raise ValueError(f"x must have {model.nin} values, got {a.size}")
+    # Forward pass, storing what the backward pass needs (the seeds: "store the forward pass").
+    inputs, zs, outs = [], [], []
+    for (W, b), name in zip(params, _activations(model)):
+        inputs.append(a)
+        z = W @ a + b
+        a = _ACTIVATIONS[name][0](z)
+        zs.append(z)
+        outs.append(a)
+    names = _activations(model)
+    dz = _output_gradient(loss, a, target) * _ACTIVATIONS[names[-1]][1](zs[-1], outs[-1])
+    grads = []
+    for i in reversed(range(len(params))):
+        grads.append((np.outer(dz, inputs[i]), dz))
+        if i > 0:
+            da = params[i][0].T @ dz
+            dz = da * _ACTIVATIONS[names[i - 1]][1](zs[i - 1], outs[i - 1])
+    return grads[::-1]

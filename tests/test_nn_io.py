@@ -1,0 +1,170 @@
+"""nn.save / nn.load: exact round trips, and every kind of bad file refused with ValueError."""
+
+import json
+import math
+
+import pytest
+
+from nn import MLP, Layer, Neuron, load, save
+
+
+@pytest.fixture
+def model():
+    m = MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=4)
+    # awkward floats: a round trip must keep every bit
+    m.layers[0].neurons[0].b.data = 0.1 + 0.2
+    m.layers[1].neurons[1].b.data = -1e-300
+    m.layers[1].neurons[0].w[2].data = 5e-324
+    return m
+
+
+@pytest.fixture
+def path(tmp_path, model):
+    p = tmp_path / "model.json"
+    save(model, p)
+    return p
+
+
+def test_round_trip_is_exact(model, path):
+    loaded = load(path)
+    assert type(loaded) is MLP and loaded.config() == model.config()
+    assert [(n, p.data) for n, p in loaded.named_parameters()] == [(n, p.data) for n, p in model.named_parameters()]
+    assert loaded([0.3, -0.7])[1].data == model([0.3, -0.7])[1].data
+
+
+@pytest.mark.parametrize("make", [lambda: Neuron(3, "leaky_relu", seed=0), lambda: Layer(2, 4, "tanh", seed=0)],
+                         ids=["Neuron", "Layer"])
+def test_round_trip_of_neurons_and_layers(tmp_path, make):
+    original = make()
+    save(original, tmp_path / "m.json")
+    loaded = load(tmp_path / "m.json")
+    assert repr(loaded) == repr(original)
+    assert loaded.state_dict() == original.state_dict()
+
+
+def test_file_is_readable_json(path):
+    doc = json.loads(path.read_text())
+    assert doc["format"] == "chainrule.nn" and doc["version"] == 1
+    assert doc["model"] == {"type": "MLP", "nin": 2, "nouts": [3, 2], "activation": "tanh",
+                            "output_activation": "sigmoid"}
+    assert doc["parameters"]["layers.0.neurons.0.b"] == 0.1 + 0.2
+    # "{", three header lines, '"parameters": {', one line per entry (10), " }", "}"
+    assert len(path.read_text().splitlines()) == 1 + 3 + 1 + 10 + 2
+
+
+def test_saving_a_non_finite_parameter_is_refused(tmp_path, model):
+    model.layers[1].neurons[0].b.data = math.nan
+    with pytest.raises(ValueError, match=r"parameter 'layers.1.neurons.0.b' is nan; model files hold finite"):
+        save(model, tmp_path / "bad.json")
+    assert not (tmp_path / "bad.json").exists()
+
+
+def test_save_refuses_other_objects(tmp_path):
+    with pytest.raises(TypeError, match="model must be an nn.Neuron, nn.Layer or nn.MLP, got dict"):
+        save({}, tmp_path / "m.json")
+
+
+def edit(path, change):
+    doc = json.loads(path.read_text())
+    change(doc)
+    path.write_text(json.dumps(doc))
+
+
+def set_in(keys, value):
+    def change(doc):
+        target = doc
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
+
+    return change
+
+
+BAD_EDITS = {
+    "wrong format": (set_in(["format"], "pickle"), "format must be 'chainrule.nn', got 'pickle'"),
+    "future version": (set_in(["version"], 2), "version must be 1, got 2"),
+    "version as bool": (set_in(["version"], True), "version must be 1, got True"),
+    "extra top-level key": (set_in(["code"], "import os"), r"unexpected \['code'\]"),
+    "unknown model type": (set_in(["model", "type"], "os.system"), r"model type must be one of \['Neuron', 'Layer', 'MLP'\], got 'os.system'"),
+    "model not an object": (set_in(["model"], [1]), "model type must be one of"),
+    "missing model key": (lambda d: d["model"].pop("activation"), r"missing \['activation'\]"),
+    "unknown activation": (set_in(["model", "activation"], "swish"), "activation must be one of"),
+    "activation not a string": (set_in(["model", "activation"], 3), "model 'activation' must be a string, got a number"),
+    "nin as float": (set_in(["model", "nin"], 2.0), "model 'nin' must be a positive integer, got 2.0"),
+    "nin zero": (set_in(["model", "nin"], 0), "model 'nin' must be a positive integer, got 0"),
+    "nouts empty": (set_in(["model", "nouts"], []), "model 'nouts' must be a non-empty array"),
+    "huge layer": (set_in(["model", "nouts"], [10**9, 2]), "the model described has 5000000002 parameters, the file holds 17"),
+    "nin changed": (set_in(["model", "nin"], 3), "the model described has 20 parameters, the file holds 17"),
+    "parameters not an object": (set_in(["parameters"], [1, 2]), "parameters must be a JSON object, got an array"),
+    "missing entry": (lambda d: d["parameters"].pop("layers.1.neurons.0.b"), "the file holds 16"),
+    "renamed entry": (lambda d: d["parameters"].__setitem__("layers.1.neurons.0.bias", d["parameters"].pop("layers.1.neurons.0.b")),
+                      r"missing entries \['layers.1.neurons.0.b'\]; unexpected entries \['layers.1.neurons.0.bias'\]"),
+    "weight as string": (set_in(["parameters", "layers.0.neurons.0.w"], [1.0, "2"]), "item 1 is str"),
+    "weight as bool": (set_in(["parameters", "layers.0.neurons.0.w"], [1.0, True]), "item 1 is bool"),
+    "bias as list": (set_in(["parameters", "layers.0.neurons.0.b"], [0.0]), "entry 'layers.0.neurons.0.b' expected a number, got a list of 1"),
+    "shapes swapped": (lambda d: d["parameters"].update({"layers.0.neurons.0.w": [1.0], "layers.0.neurons.1.w": [1.0, 2.0, 3.0]}),
+                       "'layers.0.neurons.0.w' expected a list of 2 numbers, got a list of 1"),
+    "null weight": (set_in(["parameters", "layers.0.neurons.0.b"], None), "expected a number, got NoneType"),
+}
+
+
+@pytest.mark.parametrize("change, message", BAD_EDITS.values(), ids=BAD_EDITS.keys())
+def test_edited_files_are_refused(path, change, message):
+    edit(path, change)
+    with pytest.raises(ValueError, match=message) as info:
+        load(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "not JSON"),
+        ("not json at all", "not JSON"),
+        ('{"format": "chainrule.nn", "version": 1, "model": {"type": "MLP"', "not JSON"),
+        ("[1, 2, 3]", "the file must be a JSON object, got an array"),
+        ('{"format": "chainrule.nn", "format": "chainrule.nn"}', r"duplicate keys \['format'\]"),
+    ],
+    ids=["empty", "prose", "truncated head", "array", "duplicate key"],
+)
+def test_non_model_text_is_refused(tmp_path, text, message):
+    p = tmp_path / "m.json"
+    p.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        load(p)
+
+
+def test_truncated_file_is_refused(path):
+    text = path.read_text()
+    for cut in (len(text) // 3, len(text) // 2, len(text) - 3):
+        path.write_text(text[:cut])
+        with pytest.raises(ValueError, match="not JSON"):
+            load(path)
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_literals_are_refused(path, literal):
+    text = path.read_text().replace('"layers.0.neurons.0.b": 0.30000000000000004', f'"layers.0.neurons.0.b": {literal}')
+    assert literal in text
+    path.write_text(text)
+    with pytest.raises(ValueError, match=f"{literal} is not a JSON number"):
+        load(path)
+
+
+def test_numbers_too_large_for_a_float_are_refused(path):
+    text = path.read_text().replace("0.30000000000000004", "1e999")
+    path.write_text(text)
+    with pytest.raises(ValueError, match="'layers.0.neurons.0.b' holds a number too large for a float"):
+        load(path)
+
+
+def test_binary_garbage_is_refused(tmp_path):
+    p = tmp_path / "m.json"
+    p.write_bytes(b"\x80\x04\x95pickle")
+    with pytest.raises(ValueError, match="not UTF-8 text"):
+        load(p)
+
+
+def test_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "nothing.json")
