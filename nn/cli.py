@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import graphviz
 import numpy as np
 
 import autograd
@@ -39,6 +40,7 @@ _MULTICLASS = ("spirals", "blobs")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, with each dataset's defaults filled in; bad flags exit with a message."""
     p = argparse.ArgumentParser(
         prog="python -m nn",
         description="Train an MLP on a generated 2-D dataset; write metrics, the model, plots "
@@ -70,19 +72,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.classes = defaults["classes"] if args.classes is None else args.classes
     args.loss = args.loss or defaults["loss"]
     args.epochs = defaults["epochs"] if args.epochs is None else args.epochs
-    for name in ("samples", "epochs"):
-        if getattr(args, name) < 1:
-            p.error(f"--{name} must be at least 1, got {getattr(args, name)}")
+    if args.epochs < 1:
+        p.error(f"--epochs must be at least 1, got {args.epochs}")
+    if min(args.hidden) < 1:
+        p.error(f"--hidden sizes must be at least 1, got {args.hidden}")
+    for name in ("noise", "lr", "momentum", "weight_decay"):
+        value = getattr(args, name)
+        if value is not None and not value >= 0:
+            p.error(f"--{name.replace('_', '-')} must be >= 0, got {value}")
     if args.batch_size < 0:
         p.error(f"--batch-size must be >= 0 (0 means full batch), got {args.batch_size}")
     if args.classes < 2:
         p.error(f"--classes must be at least 2, got {args.classes}")
+    if args.samples < args.classes:
+        p.error(f"--samples must be at least the number of classes ({args.classes}), got {args.samples}")
     if args.loss in ("hinge", "binary_cross_entropy") and args.classes > 2:
         p.error(f"--loss {args.loss} separates two classes; {args.dataset} has {args.classes}")
     return args
 
 
 def make_dataset(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)`` from the dataset flags; records the noise actually used in ``args.noise``."""
     generator = data.DATASETS[args.dataset]
     if args.noise is None:
         args.noise = inspect.signature(generator).parameters["noise"].default
@@ -98,6 +108,7 @@ def output_size(loss: str, classes: int) -> int:
 
 
 def make_optimizer(args: argparse.Namespace, model: MLP) -> Optimizer:
+    """Adam or SGD (with ``--momentum``) over the model's parameters."""
     if args.optimizer == "adam":
         return Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     return SGD(model.parameters(), lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
@@ -116,6 +127,7 @@ def _progress_lines(epochs: int):
 
 
 def plot_history(history: History, loss: str, path: Path) -> None:
+    """Loss and accuracy per epoch, side by side, as a PNG."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(9, 3.6), layout="constrained")
@@ -134,6 +146,7 @@ _CLASS_COLORS = ["#2563eb", "#f97316", "#16a34a", "#a855f7", "#dc2626", "#0891b2
 
 
 def plot_decision_boundary(model: MLP, X: np.ndarray, y: np.ndarray, loss: str, title: str, path: Path) -> None:
+    """The classes the model assigns over the plane, its boundaries, and the data, as a PNG."""
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
 
@@ -165,10 +178,12 @@ def plot_decision_boundary(model: MLP, X: np.ndarray, y: np.ndarray, loss: str, 
     fig.savefig(path, dpi=120, bbox_inches="tight", pad_inches=0.1)
 
 
-def draw_one_neuron(model: MLP, x: np.ndarray, path: Path) -> None:
-    """The derivative graph of a first-layer neuron on sample ``x``, after its backward pass.
+def draw_one_neuron(model: MLP, x: np.ndarray, path: Path) -> Path:
+    """Draw the derivative graph of a first-layer neuron on sample ``x``, after its backward
+    pass, into ``path``; return the path written.
 
     The first neuron that is active on ``x`` is drawn, so the gradients are not all zero.
+    Without Graphviz's ``dot`` program the graph is written as DOT text (``.gv``) instead.
     """
     inputs = [autograd.Value(float(v), f"x{i}") for i, v in enumerate(x)]
     neurons = model.layers[0].neurons
@@ -179,11 +194,21 @@ def draw_one_neuron(model: MLP, x: np.ndarray, path: Path) -> None:
     a.label = "a"
     if a.parents and a.op != "dot":
         a.parents[0].label = "z"
+    model.zero_grad()  # the weights still hold the last training step's gradients
     a.backward()
-    path.write_bytes(autograd.draw(a).pipe(format="svg"))
+    diagram = autograd.draw(a)
+    try:
+        path.write_bytes(diagram.pipe(format="svg"))
+    except graphviz.ExecutableNotFound as missing:
+        # Training worked; keep the graph as DOT text and say how to get the picture.
+        path = path.with_suffix(".gv")
+        path.write_text(diagram.source, encoding="utf-8")
+        print(f"{missing}\nwrote the DOT source to {path} instead", file=sys.stderr)
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``python -m nn`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     args = parse_args(argv)
     started = time.perf_counter()
     X, y = make_dataset(args)
@@ -208,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     plot_history(history, args.loss, out / files["loss_plot"])
     title = f"{args.dataset}: {args.loss}, hidden {args.hidden} {args.activation}, train accuracy {accuracy:.3f}"
     plot_decision_boundary(model, X, y, args.loss, title, out / files["decision_boundary"])
-    draw_one_neuron(model, X[0], out / files["neuron_graph"])
+    files["neuron_graph"] = draw_one_neuron(model, X[0], out / files["neuron_graph"]).name
     metrics = {
         "dataset": args.dataset, "samples": len(y), "classes": args.classes, "noise": args.noise,
         "hidden": args.hidden, "activation": args.activation, "loss": args.loss,

@@ -7,8 +7,9 @@ diagrams; the activation ``g`` is one more node (none for ``"linear"``).
 Initialisation (seedable, never the global ``random`` state): biases start at 0 and each
 weight is drawn from ``uniform(-bound, bound)`` with
 
-* ``bound = sqrt(6 / nin)`` for ``relu`` and ``leaky_relu`` (He/Kaiming uniform: the
-  pre-activations keep variance 2/nin, which relu halves back), and
+* ``bound = sqrt(6 / nin)`` for ``relu`` and ``leaky_relu`` (He/Kaiming uniform: weights of
+  variance 2/nin, so that layers of relus, which zero half their inputs, keep the signal's
+  scale), and
 * ``bound = sqrt(3 / nin)`` for ``tanh``, ``sigmoid`` and ``linear`` (LeCun uniform, Glorot's
   variance counted on the fan-in only, because a neuron knows its inputs but not its layer).
 """
@@ -44,8 +45,10 @@ def make_rng(seed: Seed) -> random.Random:
     """A ``random.Random`` from an int seed, ``None`` (fresh entropy) or a generator to share."""
     if isinstance(seed, random.Random):
         return seed
-    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
-        return random.Random(seed)
+    if seed is None:
+        return random.Random()
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return random.Random(int(seed))
     raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
 
 

@@ -43,7 +43,13 @@ class Module:
 
     def parameters(self) -> list[Parameter]:
         """Every trainable scalar, in the order of ``named_parameters()``."""
-        return [p for _, p in self.named_parameters()]
+        params: list[Parameter] = []
+        for _, entry in self._named_entries():
+            if isinstance(entry, tuple):
+                params.extend(entry)
+            else:
+                params.append(entry)
+        return params
 
     def config(self) -> dict:
         """The constructor arguments that rebuild this architecture (used by ``repr`` and files)."""

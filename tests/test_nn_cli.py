@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nn import data, evaluate, load
-from nn.cli import main
+from nn import MLP, data, evaluate, load
+from nn.cli import draw_one_neuron, main
 
 pytest.importorskip("matplotlib")
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,6 +87,10 @@ def test_flags_reach_the_model_and_progress_lines_print_off_a_terminal(tmp_path,
         (["--classes", "3"], "--classes applies to spirals and blobs; moons has 2 classes"),
         (["--batch-size", "-1"], "--batch-size must be >= 0"),
         (["--epochs", "0"], "--epochs must be at least 1, got 0"),
+        (["--samples", "1"], "--samples must be at least the number of classes (2), got 1"),
+        (["--hidden", "16", "0"], "--hidden sizes must be at least 1, got [16, 0]"),
+        (["--lr", "-1"], "--lr must be >= 0, got -1.0"),
+        (["--weight-decay", "nan"], "--weight-decay must be >= 0, got nan"),
         (["--dataset", "spirals", "--loss", "hinge"], "--loss hinge separates two classes; spirals has 3"),
         (["--dataset", "rings"], "invalid choice: 'rings'"),
     ],
@@ -107,3 +111,27 @@ def test_python_dash_m_nn(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].startswith("xor: train accuracy")
     assert np.isfinite(json.loads((tmp_path / "metrics.json").read_text())["final_loss"])
+
+
+@needs_dot
+def test_neuron_graph_shows_this_samples_gradients_only(tmp_path):
+    model = MLP(2, [3, 1], seed=0)
+    for p in model.parameters():  # leftovers of a training step must not show in the drawing
+        p.grad = 7.0
+    neuron = model.layers[0].neurons[0]
+    neuron.w[0].data, neuron.w[1].data, neuron.b.data = 0.5, -0.25, 0.125
+    path = draw_one_neuron(model, np.array([2.0, 4.0]), tmp_path / "g.svg")
+    assert path.name == "g.svg"
+    # z = 1 - 1 + 0.125 > 0: da/dw = x, da/db = 1
+    assert [p.grad for p in neuron.w] == [2.0, 4.0] and neuron.b.grad == 1.0
+    text = path.read_text()
+    for shown in ("grad 2.0000", "grad 4.0000", "data 0.1250"):
+        assert shown in text
+
+
+def test_neuron_graph_without_graphviz_falls_back_to_dot_source(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` to be found
+    path = draw_one_neuron(MLP(2, [3, 1], seed=0), np.array([1.0, 1.0]), tmp_path / "g.svg")
+    assert path.name == "g.gv" and path.read_text().startswith("digraph")
+    assert not (tmp_path / "g.svg").exists()
+    assert "wrote the DOT source" in capsys.readouterr().err
