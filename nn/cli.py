@@ -173,7 +173,7 @@ def plot_decision_boundary(model: MLP, X: np.ndarray, y: np.ndarray, loss: str, 
         ax.contour(gx, gy, margin.reshape(gx.shape), levels=[0.0], colors="#111827", linewidths=1.3)
     for c in range(k):
         ax.scatter(*X[y == c].T, color=cmap(c), s=28, edgecolors="white", linewidths=0.7, label=f"class {c}")
-    ax.legend(loc="upper right", fontsize=8, framealpha=0.85)
+    fig.legend(loc="outside lower center", ncols=k, fontsize=9, frameon=False)
     ax.set(title=title, xlim=(x0, x1), ylim=(y0, y1), aspect="equal")
     fig.savefig(path, dpi=120, bbox_inches="tight", pad_inches=0.1)
 
