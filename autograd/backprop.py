@@ -32,7 +32,9 @@ def topological_order(root: Value) -> list[Value]:
             continue
         mark(node)
         push((node, True))
-        # Reversed, so the first parent is searched first: the order reads left to right.
+        # Reversed, so the first interior parent is searched first. Leaves are placed as they
+        # are met, so a node's leaf inputs come right to left, before its interior inputs:
+        # a*b + c gives c, b, a, a*b, a*b + c.
         for parent in reversed(node.parents):
             if parent not in seen:
                 if parent.parents:
