@@ -147,11 +147,13 @@ class Value:
     def __pow__(self, other):
         if isinstance(other, Value):
             return _binary(_POW, self, other)
-        if not _is_number(other):
+        try:
+            exponent = _as_float(other, "exponent")
+        except TypeError:
             return NotImplemented
         # A number exponent is part of the op (as in micrograd and torch.pow(Tensor, Scalar)):
         # it gets no edge, so d/d(exponent) = x**e * log(x), nan for x < 0, never appears.
-        return _apply1(_power_op(_as_float(other, "exponent")), self)
+        return _apply1(_power_op(exponent), self)
 
     def __rpow__(self, other):
         return _binary(_POW, other, self)
