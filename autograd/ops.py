@@ -175,8 +175,11 @@ def _vector_op(name: str, i: int) -> Op:
 def _vector_activation(values: Iterable, name: str) -> list[Value]:
     xs = _nonempty(values, name)
     xd = [x.data for x in xs]
-    s = scalar.softmax(xd)
-    outputs = s if name == "softmax" else scalar.log_softmax(xd)
+    if name == "softmax":
+        s = outputs = scalar.softmax(xd)
+    else:
+        outputs = scalar.log_softmax(xd)
+        s = [scalar.exp(v) for v in outputs]  # log_softmax is accurate, and so is exp of it
     row = _softmax_row if name == "softmax" else _log_softmax_row
     return [_node(outputs[i], xs, row(i, s), _vector_op(name, i)) for i in range(len(xs))]
 

@@ -147,7 +147,7 @@ def softmax(xs: list[float]) -> list[float]:
 
     Every exponent is <= 0 (or nan), so nothing overflows; any nan or +inf makes all nan.
     """
-    e = [exp(d) for d in _shifted(xs)]
+    e = [math.exp(d) for d in _shifted(xs)]
     total = sum(e)
     return [v / total for v in e]
 
@@ -155,5 +155,5 @@ def softmax(xs: list[float]) -> list[float]:
 def log_softmax(xs: list[float]) -> list[float]:
     """x_i - logsumexp(x), computed as (x_i - max) - log(sum_j exp(x_j - max))."""
     shifted = _shifted(xs)
-    log_total = log(sum([exp(d) for d in shifted]))
+    log_total = math.log(sum([math.exp(d) for d in shifted]))
     return [d - log_total for d in shifted]
