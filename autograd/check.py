@@ -6,15 +6,11 @@ from collections.abc import Callable, Iterable
 
 from .backprop import _call_scalar_function, grad, hessian
 from .modes import no_grad
-from .value import Value
+from .value import Value, _as_float
 
 
 def _points(inputs: Iterable) -> list[float]:
-    points = [x.data if isinstance(x, Value) else x for x in inputs]
-    for i, p in enumerate(points):
-        if isinstance(p, bool) or not isinstance(p, (int, float)):
-            raise TypeError(f"inputs[{i}] must be a number or Value, got {type(p).__name__}")
-    return [float(p) for p in points]
+    return [x.data if isinstance(x, Value) else _as_float(x, f"inputs[{i}]") for i, x in enumerate(inputs)]
 
 
 def _central_difference(g: Callable[[list[float]], float], xs: list[float], i: int, eps: float) -> float:

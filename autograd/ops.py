@@ -11,7 +11,8 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from operator import attrgetter, mul
+from itertools import chain
+from operator import attrgetter, gt, lt, mul
 
 from . import scalar
 from .value import Op, Parameter, Value, _lift_or_raise, _node
@@ -23,6 +24,7 @@ _MIN = Op("min")
 
 
 _VALUE_TYPES = frozenset({Value, Parameter})
+_TUPLE = frozenset({tuple})
 _data = attrgetter("data")
 
 
@@ -80,7 +82,8 @@ def dot(weights: Sequence, inputs: Sequence, bias=None) -> Value:
     The edge to ``w_i`` carries ``x_i`` (the seeds' forward-pass rule: dz/dw is the input on
     that weight), the edge to ``x_i`` carries ``w_i`` and the edge to ``b`` carries 1.
     """
-    return affine([weights], inputs, None if bias is None else [bias])[0]
+    biases = None if bias is None else (_lift_or_raise(bias, "dot bias"),)
+    return affine([weights], inputs, biases)[0]
 
 
 def affine(weights: Sequence[Sequence], inputs: Sequence, biases: Sequence | None = None) -> list[Value]:
@@ -92,23 +95,24 @@ def affine(weights: Sequence[Sequence], inputs: Sequence, biases: Sequence | Non
     xd = tuple(map(_data, xs))
     if isinstance(weights, (Value, str, bytes)) or not isinstance(weights, Iterable):
         raise TypeError(f"affine weights must be a sequence of rows, got {type(weights).__name__}")
-    rows = [_inputs(row, "dot weights") for row in weights]
-    bs = None if biases is None else _inputs(biases, "affine biases")
-    if bs is not None and len(bs) != len(rows):
+    rows = list(weights)
+    # Fast path (a layer's weights stored as tuples of Parameters): one C-level type check
+    # over all rows at once instead of one per row.
+    if not (_TUPLE.issuperset(map(type, rows)) and _VALUE_TYPES.issuperset(map(type, chain.from_iterable(rows)))):
+        rows = [_inputs(row, "dot weights") for row in rows]
+    n = len(xs)
+    for ws in rows:
+        if len(ws) != n:
+            raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} weights and {n} inputs")
+    # map() with C-level callables below: this loop is the hot path of every neuron.
+    if biases is None:
+        return [_node(builtins.sum(map(mul, wd, xd)), ws + xs, xd + wd, _DOT)
+                for ws, wd in zip(rows, [tuple(map(_data, ws)) for ws in rows])]
+    bs = _inputs(biases, "affine biases")
+    if len(bs) != len(rows):
         raise ValueError(f"affine needs one bias per row, got {len(bs)} biases for {len(rows)} rows")
-    out = []
-    for k, ws in enumerate(rows):
-        if len(ws) != len(xs):
-            raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} weights and {len(xs)} inputs")
-        # map() with C-level callables: this is the hot path of every neuron.
-        wd = tuple(map(_data, ws))
-        z = builtins.sum(map(mul, wd, xd))
-        if bs is None:
-            out.append(_node(z, ws + xs, xd + wd, _DOT))
-        else:
-            b = bs[k]
-            out.append(_node(z + b.data, (*ws, *xs, b), (*xd, *wd, 1.0), _DOT_BIAS))
-    return out
+    return [_node(builtins.sum(map(mul, wd, xd), b.data), (*ws, *xs, b), (*xd, *wd, 1.0), _DOT_BIAS)
+            for ws, wd, b in zip(rows, [tuple(map(_data, ws)) for ws in rows], bs)]
 
 
 def _extreme(values: Iterable, where: str, better, fn: Op) -> Value:
@@ -127,12 +131,12 @@ def _extreme(values: Iterable, where: str, better, fn: Op) -> Value:
 
 def max(values: Iterable) -> Value:
     """The largest input; its edge carries 1, the others 0."""
-    return _extreme(values, "max", float.__gt__, _MAX)
+    return _extreme(values, "max", gt, _MAX)
 
 
 def min(values: Iterable) -> Value:
     """The smallest input; its edge carries 1, the others 0."""
-    return _extreme(values, "min", float.__lt__, _MIN)
+    return _extreme(values, "min", lt, _MIN)
 
 
 # d lse / d x_j = softmax_j; in graph mode as softmax nodes of the inputs.

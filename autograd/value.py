@@ -35,9 +35,12 @@ class Op:
     ``derivative`` returns one local derivative per input. It receives floats during the
     forward pass and Values under ``grad(create_graph=True)``, so write it with arithmetic
     operators and ``autograd.scalar`` functions (``exp``, ``log``, ``div``, ...), which work
-    on both. ``derivative=None`` declares the derivatives locally constant (piecewise-linear
-    ops: ``+``, ``relu``, ``max``...): the floats the op records are then exact everywhere
-    near the point, and their own derivative is zero.
+    on both. A user-defined op gives both ``forward`` and ``derivative``.
+
+    The ops built into ``Value`` and ``ops`` compute their forward pass inline (the hot
+    path), so their ``Op`` only names them and carries the graph-mode derivative. Those with
+    ``derivative=None`` are piecewise linear (``+``, ``relu``, ``max``...): the floats they
+    record are exact near the point, and the derivative of those floats is zero.
 
     An ``Op`` is callable on Values or numbers, so a user-defined op behaves like a built-in::
 
@@ -57,7 +60,10 @@ class Op:
 
     def __call__(self, *args) -> Value:
         if self.forward is None or self.derivative is None:
-            raise TypeError(f"op {self.name!r} is built into Value; use its operator or method")
+            raise TypeError(
+                f"op {self.name!r} has no forward and derivative to call: an Op needs both "
+                "(the built-in ones are used through Value's operators and methods)"
+            )
         inputs = tuple(_lift_or_raise(a, self.name) for a in args)
         xs = [v.data for v in inputs]
         out = float(self.forward(*xs))

@@ -3,6 +3,7 @@
 import math
 import re
 
+import numpy as np
 import pytest
 import sympy
 
@@ -66,8 +67,15 @@ def test_gradcheck_finds_the_kink_convention_disagreeing_with_finite_differences
 def test_gradcheck_rejects_bad_arguments():
     with pytest.raises(TypeError, match="f must return a Value, got float"):
         gradcheck(lambda x: 1.0, [1.0])
-    with pytest.raises(TypeError, match=r"inputs\[1\] must be a number or Value, got str"):
+    with pytest.raises(TypeError, match=r"inputs\[1\] must be a real number \(int or float\), got str"):
         gradcheck(lambda x, y: x * y, [1.0, "2"])
+    with pytest.raises(TypeError, match=r"inputs\[0\] must be a real number \(int or float\), got bool"):
+        gradcheck(lambda x: x * x, [True])
+
+
+def test_gradcheck_accepts_what_value_accepts():
+    # numpy integer and floating scalars, as Value(...) does: d(x^2)/dx at 3 is 6.
+    assert gradcheck(lambda x, y: x * x * y, [np.int64(3), np.float32(0.5)]) is True
 
 
 # -- gradgradcheck ---------------------------------------------------------------------------
