@@ -7,6 +7,7 @@ every loop walks tuples, so the order (and the float rounding) is the same on ev
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import mul
 
 from .value import Value, _Mode
 
@@ -108,21 +109,32 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
     inputs = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
     for i, x in enumerate(inputs):
         _require_value(x, f"inputs[{i}]")
-    seed = Value(1.0) if create_graph else 1.0
-    # With create_graph every contribution is an op's output, checked by anomaly mode already.
-    check = _Mode.anomaly and not create_graph
-    total: dict[Value, object] = {output: seed}
+    times = _times_without_ones if create_graph else mul
+    total: dict[Value, object] = {output: 1.0}
     for node in reversed(topological_order(output)):
         g = total.get(node)
         if g is None or not node.parents:
             continue
         for parent, local in zip(node.parents, local_derivatives(node, create_graph)):
-            contribution = local * g
-            if check:
+            contribution = times(local, g)
+            # A Value contribution is an op's output, which anomaly mode has checked already.
+            if _Mode.anomaly and not isinstance(contribution, Value):
                 _check_contribution(node, local, g, contribution)
             total[parent] = total[parent] + contribution if parent in total else contribution
-    zero = Value(0.0) if create_graph else 0.0
-    return tuple(total.get(x, zero) for x in inputs)
+    if not create_graph:
+        return tuple(total.get(x, 0.0) for x in inputs)
+    # Derivatives that came out constant (floats) become constant leaves.
+    return tuple(g if isinstance(g, Value) else Value(g) for g in (total.get(x, 0.0) for x in inputs))
+
+
+def _times_without_ones(local, g):
+    """``local * g``, but no node for a factor that is exactly 1.0 (the seed, the edges of
+    ``+``): the derivative's graph holds only the multiplications the math has."""
+    if type(g) is float and g == 1.0:
+        return local
+    if type(local) is float and local == 1.0:
+        return g
+    return local * g
 
 
 def hessian(f, inputs: Iterable) -> list[list[float]]:

@@ -67,6 +67,12 @@ class Diagram(graphviz.Digraph):
     Jupyter shows it inline; ``render(outfile="graph.svg")`` writes a file.
     """
 
+    nodes_drawn = 0
+
+    def __repr__(self) -> str:
+        # Stable text (no memory address), so stored notebook outputs do not change per run.
+        return f"<autograd.draw.Diagram of {self.nodes_drawn} nodes>"
+
     def pipe(self, *args, **kwargs):
         with _dot_required():
             return super().pipe(*args, **kwargs)
@@ -133,6 +139,7 @@ def draw(
             attrs.update(color=_HIGHLIGHT, penwidth="3")
         label = _node_label(node, show_grad, node in partial, precision)
         g.node(ids[node], label=label, **attrs)
+    g.nodes_drawn = len(order)
     for child in order:
         for slot, (parent, local) in enumerate(zip(child.parents, child.local_grads)):
             attrs = {"label": _number(local, precision)} if edge_labels else {}

@@ -52,6 +52,21 @@ def test_grad_of_an_input_itself_and_a_single_input():
     assert grad(x * x, x) == (6.0,)
 
 
+def test_derivative_graphs_hold_only_the_math():
+    # d(x*x)/dx is x + x: the two edges' derivatives summed, no "* 1" node for the seed.
+    x = Value(3.0)
+    (dx,) = grad(x * x, [x], create_graph=True)
+    assert dx.op == "+" and dx.parents == (x, x) and dx.data == 6.0
+    # d tanh(x)/dx is 1 - tanh(x)^2 built on the tanh node itself: 1 - t*t, two new nodes.
+    t = x.tanh()
+    (dt,) = grad(t, [x], create_graph=True)
+    assert [n.op for n in topological_order(dt) if n.parents] == ["tanh", "*", "-"]
+    assert dt.parents[1].parents == (t, t)
+    # Through a "+" (local derivative 1.0) the gradient passes on unchanged: no "1 * g" node.
+    (ds,) = grad(t + x, [t], create_graph=True)
+    assert isinstance(ds, Value) and not ds.parents and ds.data == 1.0
+
+
 def test_grad_rejects_non_values():
     x = Value(1.0)
     with pytest.raises(TypeError, match="output must be a Value, got float"):
