@@ -15,7 +15,7 @@ from itertools import chain
 from operator import attrgetter, gt, lt, mul
 
 from . import scalar
-from .value import Op, Parameter, Value, _lift_or_raise, _node
+from .value import Op, Parameter, Value, _lift_or_raise, _node, _OpNode
 
 _SUM = Op("sum")
 _MEAN = Op("mean")
@@ -23,7 +23,7 @@ _MAX = Op("max")
 _MIN = Op("min")
 
 
-_VALUE_TYPES = frozenset({Value, Parameter})
+_VALUE_TYPES = frozenset({Value, Parameter, _OpNode})
 _TUPLE = frozenset({tuple})
 _data = attrgetter("data")
 

@@ -196,7 +196,9 @@ def test_parameter_is_a_value_leaf():
     y = p * 2
     y.backward()
     assert p.grad == 2.0
-    assert type(y) is Value
+    # an op's output is a plain Value: only leaves made as Parameters are parameters
+    assert isinstance(y, Value) and not isinstance(y, Parameter)
+    assert repr(y) == "Value(data=1.0, grad=1.0)"
 
 
 def test_repr_shows_data_grad_and_label():
