@@ -9,7 +9,8 @@ out/bench.json).
    1e-4 L2, full-batch SGD with micrograd's learning-rate schedule, all engines starting
    from micrograd's exact weights; the loss curves must agree to 1e-9 (checked).
 2. The same step with every scalar a 0-d PyTorch tensor, when torch is installed.
-3. A 1,000,000-op chain: forward, backward, and bytes per op (tracemalloc).
+3. A 1,000,000-op chain: forward and backward; bytes per op (tracemalloc) on both engines,
+   with the chain's constant a Value and a float.
 4. A 1,000,000-input ops.sum, a 1,000-input softmax, and cross-entropy over 1,000 logits.
 5. no_grad inference against graph-building forward.
 """
@@ -199,15 +200,7 @@ def long_chain(n: int, repeats: int) -> dict:
         fwd.append(median_time(forward, 1))
         bwd.append(median_time(backward, 1))
         holder.clear()
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    y = chain(n // 2)
-    after = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
-    del y
-    return {"ops": n, "forward_s": statistics.median(fwd), "backward_s": statistics.median(bwd),
-            "bytes_per_op": (after - before) / n}
+    return {"ops": n, "forward_s": statistics.median(fwd), "backward_s": statistics.median(bwd)}
 
 
 def micrograd_chain_backward(n: int) -> str:
@@ -223,16 +216,30 @@ def micrograd_chain_backward(n: int) -> str:
     return "ok"
 
 
-def micrograd_bytes_per_op(n: int) -> float:
-    c = mg_engine.Value(1.0 + 1e-7)
+def bytes_per_op(value_type, n: int, constant: str) -> float:
+    """Bytes per op while building ``y = y*c + c`` (tracemalloc), for either engine.
+
+    ``constant="value"``: c is one Value made beforehand. ``constant="float"``: c is a Python
+    float, so each use turns it into a new constant leaf (on both engines).
+    """
+    k = 1.0 + 1e-7
+    c = value_type(k) if constant == "value" else k
+    gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    y = mg_engine.Value(1.0)
+    y = value_type(1.0)
     for _ in range(n // 2):
         y = y * c + c
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
+    del y
     return (after - before) / n
+
+
+def memory(n: int) -> dict:
+    return {f"{name}_{constant}": bytes_per_op(value_type, n, constant)
+            for name, value_type in (("chainrule", Value), ("micrograd", mg_engine.Value))
+            for constant in ("value", "float")}
 
 
 def wide_ops(repeats: int) -> dict:
@@ -279,11 +286,14 @@ def table(r: dict) -> str:
         + (f"{ms['torch']:.0f} ms ({t['torch/chainrule']:.0f}x slower) |" if "torch" in ms else "not installed |"),
     ]
     c = r["chain"]
-    mg = r.get("micrograd_bytes_per_op")
+    m = r["memory"]
     lines += [
         f"| 1,000,000-op chain: forward | {c['forward_s']:.2f} s | | |",
         f"| 1,000,000-op chain: backward | {c['backward_s']:.2f} s | {r['micrograd_chain']} | |",
-        f"| memory per op (tracemalloc, chain y = y*c + c) | {c['bytes_per_op']:.0f} B | {mg:.0f} B | |",
+        f"| memory per op, chain y = y*c + c, c a Value (tracemalloc) | {m['chainrule_value']:.0f} B "
+        f"| {m['micrograd_value']:.0f} B | |",
+        f"| memory per op, chain y = y*c + c, c a float (a new constant leaf per use) "
+        f"| {m['chainrule_float']:.0f} B | {m['micrograd_float']:.0f} B | |",
         f"| ops.sum of 1,000,000 Values, forward + backward | {r['wide']['sum_1e6_s']:.2f} s | | |",
         f"| softmax of 1,000 logits (1,000 nodes of 1,000 edges) | {1e3 * r['wide']['softmax_1000_s']:.0f} ms | | |",
         f"| cross-entropy of 1,000 logits, forward + backward | "
@@ -322,7 +332,7 @@ def main(argv=None) -> int:
     results["training_step"] = training_step(args.steps, args.seed)
     print(f"training step: done, losses agree to {max(results['training_step']['max_loss_difference'].values()):.1e}", flush=True)
     results["chain"] = long_chain(1_000_000, max(1, args.repeats // 2))
-    results["micrograd_bytes_per_op"] = micrograd_bytes_per_op(20_000)
+    results["memory"] = memory(200_000)
     results["micrograd_chain"] = micrograd_chain_backward(20_000)
     results["wide"] = wide_ops(args.repeats)
     results["inference"] = inference(args.repeats, args.seed)
