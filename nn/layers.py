@@ -130,6 +130,7 @@ class Layer(Module):
         rng = make_rng(seed)
         self.neurons = [Neuron(nin, activation, seed=rng) for _ in range(nout)]
         self.activation = activation
+        self.label_parameters()  # n0.w0, n1.w0, ...: the neurons' weights told apart
 
     @property
     def nin(self) -> int:
@@ -180,6 +181,7 @@ class MLP(Module):
         ]
         self.activation = activation
         self.output_activation = output_activation
+        self.label_parameters()  # L0.n0.w0, ...
 
     @property
     def nin(self) -> int:

@@ -41,6 +41,16 @@ class Module:
                 named.append((name, entry))
         return named
 
+    def label_parameters(self) -> None:
+        """Label every parameter after its place, for drawings of a whole network.
+
+        ``layers.1.neurons.0.w.2`` becomes ``L1.n0.w2`` and ``layers.1.neurons.0.b`` becomes
+        ``L1.n0.b``. ``Layer`` and ``MLP`` call this when they are built; a lone ``Neuron``
+        keeps ``w0, w1, ..., b``.
+        """
+        for name, p in self.named_parameters():
+            p.label = name.replace("layers.", "L").replace("neurons.", "n").replace("w.", "w")
+
     def parameters(self) -> list[Parameter]:
         """Every trainable scalar, in the order of ``named_parameters()``."""
         params: list[Parameter] = []

@@ -56,8 +56,14 @@ def test_linear_neuron_adds_no_activation_node():
 def test_parameters_are_tagged_for_drawing():
     m = MLP(2, [3, 1], seed=0)
     assert all(type(p) is Parameter for p in m.parameters())
-    assert [p.label for p in m.layers[0].neurons[0].w] == ["w0", "w1"]
-    assert m.layers[0].neurons[0].b.label == "b"
+    # labelled after their place, so a drawing of the whole network tells them apart
+    assert [p.label for p in m.layers[0].neurons[0].w] == ["L0.n0.w0", "L0.n0.w1"]
+    assert m.layers[1].neurons[0].b.label == "L1.n0.b"
+    labels = [p.label for p in m.parameters()]
+    assert len(set(labels)) == len(labels) == 3 * 3 + 4
+    assert [p.label for p in Layer(2, 2, seed=0).parameters()] == ["n0.w0", "n0.w1", "n0.b", "n1.w0", "n1.w1", "n1.b"]
+    n = Neuron(2, seed=0)
+    assert [p.label for p in n.parameters()] == ["w0", "w1", "b"]
 
 
 def test_neuron_gradients_by_hand():
