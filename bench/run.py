@@ -13,6 +13,7 @@ out/bench.json).
    with the chain's constant a Value and a float.
 4. A 1,000,000-input ops.sum, a 1,000-input softmax, and cross-entropy over 1,000 logits.
 5. no_grad inference against graph-building forward.
+6. Where a demo step goes: forward, topological order, backward loop, garbage collection.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 import nn
-from autograd import Value, no_grad, ops
+from autograd import Value, no_grad, ops, topological_order
 
 try:
     import micrograd.engine as mg_engine
@@ -274,6 +275,36 @@ def inference(repeats: int, seed: int) -> dict:
     return {"graph_forward_s": graph, "no_grad_forward_s": fast, "speedup": graph / fast}
 
 
+def step_parts(repeats: int, seed: int) -> dict:
+    """Where one demo training step goes: forward (with the loss), the topological order, the
+    backward loop that follows it, and the share of the step spent in the cyclic GC."""
+    X, y01 = nn.data.make_moons(100, noise=0.1, seed=seed)
+    labels = [2.0 * v - 1.0 for v in y01]
+    model = nn.MLP(2, [16, 16, 1], seed=seed)
+    params = model.parameters()
+
+    def forward():
+        scores = [model(row) for row in X]
+        return nn.losses.hinge(scores, labels) + REG * ops.sum([p * p for p in params])
+
+    def step():
+        model.zero_grad()
+        forward().backward()
+
+    total = forward()
+    fwd = median_time(forward, repeats)
+    order = median_time(lambda: topological_order(total), repeats)
+    bwd = median_time(total.backward, repeats)  # topological order + the loop
+    with_gc = median_time(step, repeats)
+    gc.disable()
+    try:
+        without_gc = median_time(step, repeats)
+    finally:
+        gc.enable()
+    return {"forward_s": fwd, "topological_order_s": order, "backward_loop_s": bwd - order,
+            "gc_share": 1.0 - without_gc / with_gc}
+
+
 # -- report ------------------------------------------------------------------------------
 def table(r: dict) -> str:
     t = r["training_step"]
@@ -298,6 +329,10 @@ def table(r: dict) -> str:
         f"| softmax of 1,000 logits (1,000 nodes of 1,000 edges) | {1e3 * r['wide']['softmax_1000_s']:.0f} ms | | |",
         f"| cross-entropy of 1,000 logits, forward + backward | "
         f"{1e3 * r['wide']['cross_entropy_1000_s']:.1f} ms | | |",
+        f"| demo step by parts: forward + loss / topological order / backward loop | "
+        f"{1e3 * r['parts']['forward_s']:.1f} / {1e3 * r['parts']['topological_order_s']:.1f} / "
+        f"{1e3 * r['parts']['backward_loop_s']:.1f} ms | | |",
+        f"| share of the demo step spent in Python's cyclic GC | {100 * r['parts']['gc_share']:.0f}% | | |",
         f"| moons forward, 100 points: graph / no_grad | {1e3 * r['inference']['graph_forward_s']:.1f} ms / "
         f"{1e3 * r['inference']['no_grad_forward_s']:.1f} ms ({r['inference']['speedup']:.1f}x) | | |",
     ]
@@ -336,6 +371,7 @@ def main(argv=None) -> int:
     results["micrograd_chain"] = micrograd_chain_backward(20_000)
     results["wide"] = wide_ops(args.repeats)
     results["inference"] = inference(args.repeats, args.seed)
+    results["parts"] = step_parts(3 * args.repeats, args.seed)
     print()
     print(table(results))
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 machine's speed, so unlike timings this is a test."""
 
 import gc
+import sys
 import tracemalloc
 
 import pytest
@@ -42,3 +43,10 @@ def test_no_grad_keeps_no_graph():
     assert y.parents == ()
     # only the last node and its float survive: nothing per op
     assert per_op < 1, f"{per_op:.2f} bytes per op"
+
+
+def test_a_leaf_stores_no_edges():
+    leaf, node = Value(2.0), Value(2.0) * 3.0
+    assert leaf.parents == () and leaf.local_grads == () and leaf.op == ""
+    # three slots fewer: parents, local_grads and the op live only on nodes made by ops
+    assert sys.getsizeof(node) - sys.getsizeof(leaf) == 3 * 8

@@ -64,6 +64,11 @@ def test_parameters_are_tagged_for_drawing():
     assert [p.label for p in Layer(2, 2, seed=0).parameters()] == ["n0.w0", "n0.w1", "n0.b", "n1.w0", "n1.w1", "n1.b"]
     n = Neuron(2, seed=0)
     assert [p.label for p in n.parameters()] == ["w0", "w1", "b"]
+    n.label_parameters()  # the same scheme gives a lone neuron's names
+    assert [p.label for p in n.parameters()] == ["w0", "w1", "b"]
+    m.layers[0].neurons[1].w[0].label = "mine"
+    m.label_parameters()  # and puts back what a user overwrote
+    assert [p.label for p in m.parameters()] == labels
 
 
 def test_neuron_gradients_by_hand():
