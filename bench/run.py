@@ -285,7 +285,8 @@ def _engine_cell(d: dict, name: str) -> str:
 def _parts_row(name: str, p: dict) -> str:
     return (f"| {name} by parts: forward + loss / topological order / backward loop / optimizer "
             f"| {1e3 * p['forward_s']:.1f} / {1e3 * p['topological_order_s']:.1f} / {1e3 * p['backward_loop_s']:.1f} "
-            f"/ {1e3 * p['optimizer_s']:.1f} ms ({p['nodes']:,} nodes), {100 * p['gc_share']:.0f}% in the cyclic GC | | |")
+            f"/ {1e3 * p['optimizer_s']:.1f} ms ({p['nodes']:,} nodes), "
+            f"{100 * p['gc_share']:.0f}% in the cyclic GC | | |")
 
 
 def table(r: dict) -> str:

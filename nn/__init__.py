@@ -1,8 +1,9 @@
 """chainrule's small neural-network package, built on ``autograd``'s public API.
 
 Neurons, layers and MLPs whose every scalar is an ``autograd.Value``; losses, PyTorch-style
-optimizers, 2-D toy datasets and handwritten digits, a training loop with a progress bar, JSON model files, and
-the seeds' layer-wise matrix backpropagation (``nn.matrix``) to check the engine against.
+optimizers, 2-D toy datasets and handwritten digits, a training loop with a progress bar,
+JSON model files, and the seeds' layer-wise matrix backpropagation (``nn.matrix``) to check
+the engine against.
 """
 
 from . import batch_loss, data, losses, matrix, optim

@@ -327,7 +327,8 @@ def test_a_failure_while_writing_keeps_the_last_run(tmp_path, monkeypatch):
 @needs_dot
 def test_python_dash_m_nn(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "nn", "--dataset", "xor", "--samples", "20", "--epochs", "2", "--out", str(tmp_path / "o")],
+        [sys.executable, "-m", "nn", "--dataset", "xor", "--samples", "20", "--epochs", "2",
+         "--out", str(tmp_path / "o")],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr
