@@ -283,10 +283,10 @@ def _engine_cell(d: dict, name: str) -> str:
 
 
 def _parts_row(name: str, p: dict) -> str:
+    parts = " / ".join(f"{1e3 * p[key]:.{1 if p[key] >= 1e-3 else 2}f}"
+                       for key in ("forward_s", "topological_order_s", "backward_loop_s", "optimizer_s"))
     return (f"| {name} by parts: forward + loss / topological order / backward loop / optimizer "
-            f"| {1e3 * p['forward_s']:.1f} / {1e3 * p['topological_order_s']:.1f} / {1e3 * p['backward_loop_s']:.1f} "
-            f"/ {1e3 * p['optimizer_s']:.1f} ms ({p['nodes']:,} nodes), "
-            f"{100 * p['gc_share']:.0f}% in the cyclic GC | | |")
+            f"| {parts} ms ({p['nodes']:,} nodes), {100 * p['gc_share']:.0f}% in the cyclic GC | | |")
 
 
 def table(r: dict) -> str:
