@@ -101,8 +101,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help=f"activation of the hidden layers (default: {_dataset_default('activation')})")
     p.add_argument("--loss", choices=list(LOSSES),
                    help="the loss to train on (default: hinge for two classes, cross_entropy for more; "
-                        "binary_cross_entropy for "
-                        "digits two-vs-rest)")
+                        "binary_cross_entropy for digits two-vs-rest)")
     p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam",
                    help="Adam, or SGD with --momentum (default: adam)")
     p.add_argument("--lr", type=float, default=0.01, help=f"learning rate, in (0, {LR_MAX:g}] (default: 0.01)")
