@@ -3,6 +3,7 @@
 Neurons, layers and MLPs whose every scalar is an ``autograd.Value``; losses, PyTorch-style
 optimizers, 2-D toy datasets, a training loop with a progress bar, JSON model files, and
 the seeds' layer-wise matrix backpropagation (``nn.matrix``) to check the engine against.
+``to_torch`` and ``from_torch`` bridge to PyTorch both ways (torch stays optional).
 """
 
 from . import data, losses, matrix, optim
@@ -10,6 +11,7 @@ from .io import load, save
 from .layers import ACTIVATIONS, MLP, Layer, Neuron
 from .module import Module
 from .optim import SGD, Adam
+from .torch_bridge import from_torch, save_torch, to_torch
 from .train import LOSSES, History, evaluate, fit, predict
 
 __all__ = [
@@ -25,10 +27,13 @@ __all__ = [
     "data",
     "evaluate",
     "fit",
+    "from_torch",
     "load",
     "losses",
     "matrix",
     "optim",
     "predict",
     "save",
+    "save_torch",
+    "to_torch",
 ]
