@@ -15,7 +15,7 @@ computed yet), and for edges also ``"dead"`` (nothing flows through it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ROLES = ("input", "parameter", "intermediate", "output")
 EMPHASES = frozenset({"current", "highlight", "incomplete", "pending", "dead"})
@@ -29,7 +29,8 @@ class Node:
     """A box (or a circle) with lines of text; ``lines[0]`` is its title, drawn bold.
 
     ``faint`` holds the indices of lines drawn in grey italics (a partial sum, a value not
-    computed yet). ``position`` (points) fixes the node where a picture has its own layout.
+    computed yet). ``position`` (points) fixes the node where a picture has its own layout,
+    and ``size`` (width, height in points) its size there.
     """
 
     key: str
@@ -41,6 +42,7 @@ class Node:
     shape: str = "box"
     faint: frozenset[int] = frozenset()
     position: tuple[float, float] | None = None
+    size: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,6 @@ class Picture:
     caption: str = ""
     legend: tuple[tuple[str, str], ...] = ()
     rankdir: str = "LR"
-    title: str = field(default="", compare=False)
 
     @property
     def fixed_layout(self) -> bool:

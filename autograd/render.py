@@ -210,7 +210,7 @@ def _node_attrs(node: Node, sizes) -> dict[str, str]:
     attrs = {"label": f"<{_node_html(node)}>", "fillcolor": FILL.get(node.role, FILL["intermediate"]),
              "tooltip": tooltip(node.tooltip or node.lines[0])}
     if node.shape != "box":
-        attrs.update(shape=node.shape, style="filled", margin="0.02")
+        attrs.update(shape=node.shape, style="filled", margin="0.02", fontsize="10")
     if node.role == "output":
         attrs["penwidth"] = "2"
     if "incomplete" in node.emphasis:
@@ -361,10 +361,7 @@ def _pinned(picture: Picture, layout: Layout, sizes) -> Diagram:
     g.engine = "neato"
     g.pinned = True
     for (left, bottom, right, top), group in boxes:
-        g.node(f"group {group.key}", label=html_lines(group.caption), shape="box", style="rounded,dashed",
-               color=_GROUP, fontcolor="#4b5563", fontsize="11", labelloc="t", fixedsize="true",
-               width=f"{(right - left) / 72:.4f}", height=f"{(top - bottom) / 72:.4f}", tooltip=tooltip(group.caption),
-               pos=f"{(left + right) / 2 + dx:.2f},{(bottom + top) / 2 + dy:.2f}!")
+        g.node(f"group {group.key}", **_box_attrs(group, left, bottom, right, top, dx, dy))
     sizes = {key: (w / 72, h / 72) for key, (_, _, w, h) in layout.nodes.items() if key not in texts.values()}
     for node in picture.nodes:
         g.node(node.key, **_node_attrs(node, sizes), pos=pins[node.key])
@@ -427,14 +424,19 @@ def _group_boxes(picture: Picture, layout: Layout) -> list:
 
 # -- fixed layouts (the network view) ----------------------------------------------------
 def _fixed(picture: Picture) -> Diagram:
-    """Nodes where the picture puts them, straight edges, each edge's text pinned on it."""
-    g = _new_diagram(picture, splines="false", overlap="true", inputscale="72", notranslate="true")
+    """Nodes where the picture puts them, straight edges with their text pinned on them, a
+    box around each group; ``neato -n2`` draws it as placed."""
+    where = {node.key: node.position for node in picture.nodes}
+    sizes = {node.key: node.size or (54.0, 36.0) for node in picture.nodes}
+    placed = Layout({key: (*where[key], *sizes[key]) for key in where}, {}, (0.0, 0.0, 0.0, 0.0), None, (0.0, 0.0))
+    g = _new_diagram(picture, splines="false", outputorder="edgesfirst")
     g.engine = "neato"
-    where = {}
+    g.pinned = True
+    for (left, bottom, right, top), group in _group_boxes(picture, placed):
+        g.node(f"group {group.key}", **_box_attrs(group, left, bottom, right, top, 0.0, 0.0))
     for node in picture.nodes:
-        x, y = node.position
-        where[node.key] = (x, y)
-        g.node(node.key, **_node_attrs(node, None), pos=f"{x:.2f},{y:.2f}!")
+        w, h = sizes[node.key]
+        g.node(node.key, **_node_attrs(node, {node.key: (w / 72, h / 72)}), pos=_point(*where[node.key]))
     for i, edge in enumerate(picture.edges):
         style = _edge_attrs(edge)
         if not edge.label:
@@ -442,10 +444,23 @@ def _fixed(picture: Picture) -> Diagram:
             continue
         (tx, ty), (hx, hy), t = where[edge.tail], where[edge.head], edge.label_at
         key = label_key(i)
-        g.node(key, **_label_attrs(key, edge, None), pos=f"{tx + t * (hx - tx):.2f},{ty + t * (hy - ty):.2f}!")
+        g.node(key, **_label_attrs(key, edge, None), pos=_point(tx + t * (hx - tx), ty + t * (hy - ty)))
         g.edge(edge.tail, key, arrowhead="none", **style)
         g.edge(key, edge.head, **style)
     return g
+
+
+def _point(x: float, y: float) -> str:
+    return f"{x:.2f},{y:.2f}!"
+
+
+def _box_attrs(group, left: float, bottom: float, right: float, top: float, dx: float, dy: float) -> dict:
+    """A group's box: a dashed rounded node of its own, captioned at the top, drawn under
+    everything else."""
+    return {"label": html_lines(group.caption), "shape": "box", "style": "rounded,dashed", "color": _GROUP,
+            "fontcolor": "#4b5563", "fontsize": "11", "labelloc": "t", "fixedsize": "true",
+            "width": f"{(right - left) / 72:.4f}", "height": f"{(top - bottom) / 72:.4f}",
+            "tooltip": tooltip(group.caption), "pos": _point((left + right) / 2 + dx, (bottom + top) / 2 + dy)}
 
 
 def svg(diagram: Diagram) -> str:

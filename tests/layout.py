@@ -18,6 +18,7 @@ _LABEL = re.compile(r"^e\d+$")
 class Geometry:
     boxes: dict[str, tuple[float, float, float, float]]  # name -> (left, bottom, right, top), points
     curves: list[tuple[str, str, list[tuple[float, float]]]]  # (tail, head, sampled points)
+    circles: set[str]  # nodes drawn as circles inside their box
 
     def centre(self, name: str) -> tuple[float, float]:
         left, bottom, right, top = self.boxes[name]
@@ -29,17 +30,20 @@ def geometry(diagram) -> Geometry:
     doc = json.loads(diagram.pipe(format="json"))
     names = {}
     boxes = {}
+    circles = set()
     for obj in doc.get("objects", []):
         if "pos" not in obj or "nodes" in obj:
             continue
         names[obj["_gvid"]] = obj["name"]
+        if obj.get("shape") == "circle":
+            circles.add(obj["name"])
         x, y = map(float, obj["pos"].split(","))
         w, h = float(obj["width"]) * 36.0, float(obj["height"]) * 36.0
         boxes[obj["name"]] = (x - w, y - h, x + w, y + h)
     curves = []
     for edge in doc.get("edges", []):
         curves.append((names[edge["tail"]], names[edge["head"]], _sample(edge.get("pos", ""))))
-    return Geometry(boxes, curves)
+    return Geometry(boxes, curves, circles)
 
 
 def _sample(pos: str, per_segment: int = 16) -> list[tuple[float, float]]:
@@ -94,6 +98,12 @@ def overlaps(g: Geometry, ignore=()) -> list[tuple[str, str]]:
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             (l1, b1, r1, t1), (l2, b2, r2, t2) = g.boxes[a], g.boxes[b]
-            if min(r1, r2) - max(l1, l2) > 0.5 and min(t1, t2) - max(b1, b2) > 0.5:
-                found.append((a, b))
+            if not (min(r1, r2) - max(l1, l2) > 0.5 and min(t1, t2) - max(b1, b2) > 0.5):
+                continue
+            circle, other = (a, b) if a in g.circles else (b, a)
+            if circle in g.circles:  # a circle only fills the middle of its box
+                radius = (g.boxes[circle][2] - g.boxes[circle][0]) / 2
+                if _distance_to_box(g.centre(circle), g.boxes[other]) > radius - 0.5:
+                    continue
+            found.append((a, b))
     return found
