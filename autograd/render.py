@@ -27,6 +27,7 @@ import graphviz
 from .picture import Edge, Node, Picture
 
 FONT = "Helvetica"
+MONO = "Courier"
 FILL = {  # by role: light fills so the black text stays readable
     "input": "#dbeafe",
     "parameter": "#fde68a",
@@ -298,8 +299,9 @@ def _node_html(node: Node) -> str:
 def _caption_table(picture: Picture) -> str:
     """The caption's lines, then the key: one row of swatches, each with what it means."""
     rows = []
-    if picture.caption:
-        rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{html_lines(picture.caption, "LEFT")}</TD></TR>')
+    if picture.caption:  # monospaced, so the columns of a step's text line up
+        rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT FACE="{MONO}" POINT-SIZE="10">'
+                    f'{html_lines(picture.caption, "LEFT")}</FONT></TD></TR>')
     if picture.legend:
         cells = "".join(_legend_cell(kind, text) for kind, text in picture.legend)
         rows.append(f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="4" CELLPADDING="2"><TR>{cells}'

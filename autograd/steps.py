@@ -130,7 +130,7 @@ class Step:
         if not self.node.parents:
             return head + _held_note(self.node, self.grad, self.held, num) + "; a leaf sends nothing back."
         lines = self._sent(precision, aligned=True)
-        return "\n".join([head + ". It sends local derivative × grad to each input:", *lines])
+        return "\n".join([head + ".", "It sends local derivative × grad to each input:", *lines])
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         # IPython shows the multi-line form as a notebook cell's output.

@@ -285,12 +285,12 @@ def test_step_text_reads_as_the_chain_rule():
     steps = list(backward_steps(_neuron(), leaves=True))
     assert repr(steps[1]) == "<Step 1/10: o [tanh], grad 1; n.grad += 0.5 × 1 = 0.5>"
     assert str(steps[2]).splitlines() == [
-        "Step 2 of 10: n [+] has all 1 of its contributions: grad 0.5 this pass. "
+        "Step 2 of 10: n [+] has all 1 of its contributions: grad 0.5 this pass.",
         "It sends local derivative × grad to each input:",
         "  x1*w1 + x2*w2.grad += 1 × 0.5 = 0.5   (complete)",
         "  b.grad             += 1 × 0.5 = 0.5   (complete)",
     ]
-    assert str(steps[7]).splitlines()[1:] == ["  x1.grad += -3 × 0.5 = -1.5   (complete)",
+    assert str(steps[7]).splitlines()[2:] == ["  x1.grad += -3 × 0.5 = -1.5   (complete)",
                                                "  w1.grad += 2 × 0.5 = 1       (complete)"]
     assert str(steps[8]) == "Step 8 of 10: x1 (leaf) has all 1 of its contributions: grad -1.5 this pass; a leaf sends nothing back."
     assert repr(steps[8]) == "<Step 8/10: x1 (leaf), grad -1.5>"
@@ -305,7 +305,7 @@ def test_partial_sums_are_said_with_how_many_have_arrived():
     text = str(steps[1])
     assert "  <*>.grad += 1 × 1 = 1   (complete)" in text
     assert "  a.grad   += 1 × 1 = 1   (1 of 3 received, sum so far 1)" in text
-    assert str(steps[2]).splitlines()[1:] == ["  a.grad += 0.5 × 1 = 0.5   (2 of 3 received, sum so far 1.5)",
+    assert str(steps[2]).splitlines()[2:] == ["  a.grad += 0.5 × 1 = 0.5   (2 of 3 received, sum so far 1.5)",
                                               "  a.grad += 0.5 × 1 = 0.5   (complete)"]
     assert steps[2].state().complete(a) and not steps[1].state().complete(a)
 
@@ -348,7 +348,7 @@ def test_a_step_picture_puts_what_is_sent_on_the_edges_in_the_caption_order():
     red = [(keys[e.tail], e.label) for e in p.edges if e.head == z_key]
     # d z/d w = x = 2, d z/d x = w = -3, d z/d b = 1, times dL/dz = 2z = -10.
     assert red == [("w", "× 2 → -20"), ("x", "× -3 → 30"), ("b", "× 1 → -10")]
-    caption_order = [line.split(".grad")[0].strip() for line in str(step).splitlines()[1:]]
+    caption_order = [line.split(".grad")[0].strip() for line in str(step).splitlines()[2:]]
     assert caption_order == ["w", "x", "b"]
     assert p.caption == str(step)
     assert all("current" in e.emphasis for e in p.edges if e.head == z_key)
