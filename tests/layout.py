@@ -46,6 +46,52 @@ def geometry(diagram) -> Geometry:
     return Geometry(boxes, curves, circles)
 
 
+_SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_geometry(svg: str) -> Geometry:
+    """The same geometry read from Graphviz's SVG, as a notebook shows it (y grows downwards
+    here; distances and overlaps do not care)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg)
+    boxes, curves, circles = {}, [], set()
+    for group in root.iter(f"{_SVG}g"):
+        kind = group.get("class")
+        title = group.find(f"{_SVG}title")
+        if kind not in ("node", "edge") or title is None:
+            continue
+        name = title.text or ""
+        if kind == "node":
+            shape = next((e for e in group.iter() if e.tag in (f"{_SVG}polygon", f"{_SVG}ellipse", f"{_SVG}path")), None)
+            if shape is None:
+                continue
+            if shape.tag == f"{_SVG}ellipse":
+                cx, cy, rx, ry = (float(shape.get(k)) for k in ("cx", "cy", "rx", "ry"))
+                boxes[name] = (cx - rx, cy - ry, cx + rx, cy + ry)
+                circles.add(name)
+                continue
+            points = _numbers(shape.get("points") or shape.get("d"))
+            xs, ys = points[0::2], points[1::2]
+            boxes[name] = (min(xs), min(ys), max(xs), max(ys))
+        else:
+            tail, head = name.split("->")
+            path = next((e for e in group.iter(f"{_SVG}path")), None)
+            if path is not None:
+                curves.append((tail, head, _sample(_svg_path_to_pos(path.get("d")))))
+    return Geometry(boxes, curves, circles)
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(t) for t in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", text)]
+
+
+def _svg_path_to_pos(d: str) -> str:
+    """Graphviz's edge paths are ``M x,y C x,y x,y x,y ...``: the same points as its ``pos``."""
+    values = _numbers(d)
+    return " ".join(f"{x},{y}" for x, y in zip(values[0::2], values[1::2]))
+
+
 def _sample(pos: str, per_segment: int = 16) -> list[tuple[float, float]]:
     """Points along a Graphviz B-spline (``e,x,y`` / ``s,x,y`` end markers dropped)."""
     points = [tuple(map(float, t.split(","))) for t in pos.split() if not t.startswith(("e,", "s,"))]
