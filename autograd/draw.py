@@ -11,6 +11,7 @@ draws it. Numbers are written by ``autograd.text.format_number`` everywhere.
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -48,21 +49,7 @@ class _Options:
     precision: int
 
 
-def draw(
-    root: Value,
-    *,
-    rankdir: str = "LR",
-    show_grad: bool = True,
-    edge_labels: str | bool = "value",
-    edge_width: str | None = None,
-    highlight: Iterable = (),
-    group: bool | None = None,
-    show_constants: bool = False,
-    legend: bool = True,
-    max_nodes: int = 500,
-    precision: int = 4,
-    step: Step | ForwardStep | None = None,
-) -> Diagram:
+def draw(root: Value, **options) -> Diagram:
     """Draw the graph ``root`` was computed from, as an influence diagram.
 
     * Nodes show name, op, ``data`` and ``grad`` with ``precision`` significant digits
@@ -92,10 +79,7 @@ def draw(
     The same graph always gives the same DOT source. Returns a ``graphviz.Digraph``, which
     Jupyter shows inline; rendering needs Graphviz's ``dot`` program.
     """
-    return render(picture(root, rankdir=rankdir, show_grad=show_grad, edge_labels=edge_labels,
-                          edge_width=edge_width, highlight=highlight, group=group,
-                          show_constants=show_constants, legend=legend, max_nodes=max_nodes,
-                          precision=precision, step=step))
+    return render(picture(root, **options))
 
 
 draw_dot = draw  # the name micrograd's lecture uses
@@ -166,6 +150,10 @@ def picture(
     state = _check_step(step, root)
     lit_nodes, lit_edges = _highlighted(highlight)
     return _Builder(root, order, options, state, step, lit_nodes, lit_edges).picture()
+
+
+# draw takes exactly picture's options; say so to help() and editors.
+draw.__signature__ = inspect.signature(picture).replace(return_annotation=Diagram)
 
 
 class _Builder:

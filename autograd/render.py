@@ -122,32 +122,31 @@ def label_key(index: int) -> str:
     return f"e{index}"
 
 
-def render(picture: Picture, *, sizes: Mapping[str, tuple[float, float]] | None = None,
-           layout: Layout | None = None) -> Diagram:
+def render(picture: Picture, *, layout: Layout | None = None) -> Diagram:
     """The diagram of ``picture``.
 
     A picture with fixed positions is drawn where its nodes say. Otherwise ``dot`` lays it
-    out; with groups (or a ``layout`` given, as the player does) the result is pinned and the
-    group boxes are added. ``sizes`` (inches, by node name) fixes node sizes, so frames with
-    different text share one layout. Without Graphviz installed the unpinned diagram is
-    returned, whose ``.source`` is readable and whose rendering says how to install it.
+    out; with groups (or a ``layout`` given, as the player does, so frames with different
+    text share one layout) the result is pinned there, node sizes included, and the group
+    boxes are added. Without Graphviz installed the unpinned diagram is returned, whose
+    ``.source`` is readable and whose rendering says how to install it.
     """
     if picture.fixed_layout:
         return _fixed(picture)
-    plain = _dot_diagram(picture, sizes)
+    plain = _dot_diagram(picture)
     if layout is None and not picture.groups:
         return plain
     try:
-        layout = layout or lay_out(picture, sizes)
+        layout = layout or lay_out(picture)
     except GraphvizNotFoundError:
         return plain
-    return _pinned(picture, layout, sizes)
+    return _pinned(picture, layout)
 
 
-def lay_out(picture: Picture, sizes: Mapping[str, tuple[float, float]] | None = None) -> Layout:
+def lay_out(picture: Picture) -> Layout:
     """Run ``dot`` on ``picture`` (without its group boxes) and read back where it put everything."""
     with dot_required():
-        raw = _dot_diagram(picture, sizes).pipe(format="json")
+        raw = _dot_diagram(picture).pipe(format="json")
     doc = json.loads(raw)
     nodes, names = {}, {}
     for obj in doc.get("objects", []):
@@ -173,18 +172,18 @@ def _new_diagram(picture: Picture, **graph) -> Diagram:
                    "color": _BORDER, "margin": "0.08,0.03"},
         edge_attr={"fontname": FONT, "fontsize": "10", "color": _EDGE, "arrowsize": "0.6"},
     )
-    g.nodes_drawn = sum(1 for n in picture.nodes)
+    g.nodes_drawn = len(picture.nodes)
     if picture.caption or picture.legend:
         g.attr(label=f"<{_caption_table(picture)}>", labelloc="b", labeljust="l")
     return g
 
 
-def _dot_diagram(picture: Picture, sizes) -> Diagram:
+def _dot_diagram(picture: Picture) -> Diagram:
     g = _new_diagram(picture, ordering="in")
     for node in picture.nodes:
-        g.node(node.key, **_node_attrs(node, sizes))
+        g.node(node.key, **_node_attrs(node, None))
     for i, edge in enumerate(picture.edges):
-        _add_edge(g, i, edge, sizes)
+        _add_edge(g, i, edge, None)
     return g
 
 
@@ -226,7 +225,7 @@ def _node_attrs(node: Node, sizes) -> dict[str, str]:
 
 def _label_attrs(key: str, edge: Edge, sizes) -> dict[str, str]:
     red = bool(edge.emphasis & {"current", "highlight"})
-    attrs = {"label": _html_text(edge.label), "shape": "box", "style": "filled", "fillcolor": "white",
+    attrs = {"label": html_lines(edge.label), "shape": "box", "style": "filled", "fillcolor": "white",
              "color": "white", "penwidth": "0", "margin": "0.03,0.01", "fontsize": "10", "width": "0", "height": "0",
              "fontcolor": RED if red else "#374151", "tooltip": tooltip(edge.tooltip or edge.label)}
     attrs["label"] = f"<{attrs['label']}>"
@@ -267,10 +266,6 @@ def html_lines(text: str, align: str = "CENTER") -> str:
     br = "<BR/>" if align == "CENTER" else f'<BR ALIGN="{align}"/>'
     body = br.join(html.escape(line, quote=False) for line in shown.split("\n"))
     return body + br if align != "CENTER" else body
-
-
-def _html_text(text: str) -> str:
-    return html_lines(text)
 
 
 def _shown(text: str) -> str:
@@ -332,7 +327,7 @@ def _pin_curve(curves, tail: str, head: str) -> dict[str, str]:
     return {"pos": curve} if curve else {}
 
 
-def _pinned(picture: Picture, layout: Layout, sizes) -> Diagram:
+def _pinned(picture: Picture, layout: Layout) -> Diagram:
     """The picture drawn exactly where ``layout`` says, with a box around each group."""
     boxes = _group_boxes(picture, layout)
     x0, y0, x1, y1 = layout.bb
