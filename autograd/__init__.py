@@ -9,6 +9,7 @@ from . import ops, scalar
 from .backprop import backward, grad, hessian, local_derivatives, topological_order
 from .check import gradcheck, gradgradcheck
 from .draw import draw, draw_step, step_slider
+from .forward import forward_tangents
 from .modes import detect_anomaly, no_grad
 from .paths import Path, count_paths, explain_paths, paths
 from .steps import Contribution, Step, backward_steps
@@ -28,6 +29,7 @@ __all__ = [
     "draw",
     "draw_step",
     "explain_paths",
+    "forward_tangents",
     "grad",
     "gradcheck",
     "gradgradcheck",
