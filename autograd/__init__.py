@@ -13,6 +13,7 @@ from .forward import forward_tangents
 from .modes import detect_anomaly, no_grad
 from .paths import Path, count_paths, explain_paths, paths
 from .steps import Contribution, Step, backward_steps
+from .transforms import count_multiplications, hvp, jacobian, jvp, value_and_grad, vjp
 from .value import Op, Parameter, Value
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Value",
     "backward",
     "backward_steps",
+    "count_multiplications",
     "count_paths",
     "detect_anomaly",
     "draw",
@@ -34,6 +36,9 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
     "local_derivatives",
     "no_grad",
     "ops",
@@ -41,4 +46,6 @@ __all__ = [
     "scalar",
     "step_slider",
     "topological_order",
+    "value_and_grad",
+    "vjp",
 ]
