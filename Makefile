@@ -31,7 +31,7 @@ demo: $(VENV)/.installed-core graphviz
 
 test: $(VENV)/.installed-test graphviz chromium
 	$(BIN)/python -m pytest -q tests
-	$(BIN)/python -m pytest -q --nbmake notebooks
+	CHAINRULE_FILL_ANSWERS=1 $(BIN)/python -m pytest -q --nbmake notebooks
 
 bench: $(VENV)/.installed-bench graphviz
 	$(BIN)/python bench/run.py
