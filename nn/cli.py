@@ -6,9 +6,9 @@ Data: a generated 2-D set of ``nn.data``, or the 8x8 handwritten digits (ten cla
 
 Writes into ``--out``: ``metrics.json``, ``model.json`` (``nn.load`` reads it back),
 ``loss.png`` (training and test loss and accuracy per epoch), ``confusion_matrix.png``,
-``decision_boundary.png`` (2-D sets) or ``test_images.png`` (digits), and
-``neuron_graph.svg`` (one trained neuron's derivative graph on one test sample, drawn by
-``autograd.draw``).
+``decision_boundary.png`` (2-D sets) or ``test_images.png`` (digits), and ``network.svg``
+(the network on one test sample, ``a`` and ``δ = dL/dz`` on each unit, drawn by
+``nn.draw_network``).
 
 Every flag, and ``--out``, is checked before training. The files are written into a new
 folder beside ``--out`` and replace the old folder only once all are written, so ``--out``
@@ -31,13 +31,13 @@ from pathlib import Path
 import graphviz
 import numpy as np
 
-import autograd
-
 from . import data, plots
 from .io import save
 from .layers import ACTIVATIONS, MLP
+from .network import draw_network
+from .torch_bridge import require_torch, save_torch
 from .optim import SGD, Adam, Optimizer
-from .train import LOSSES, History, evaluate, fit, predict
+from .train import LOSSES, History, evaluate, fit, predict, targets_for
 
 # Per dataset: its size and classes, the loss that suits its class count, the hidden layers,
 # and enough epochs (of mini-batches of 32, Adam at lr 0.01) to fit it: moons reaches 1.000
@@ -56,9 +56,10 @@ DATASET_DEFAULTS = {
 _MULTICLASS = ("spirals", "blobs")
 # --task for digits: its classes and default loss.
 TASKS = {"ten-class": (10, "cross_entropy"), "two-vs-rest": (2, "binary_cross_entropy")}
-# Every file a run may write: --out may hold these (an earlier run's) and nothing else.
+# Every file a run may write: --out may hold these (an earlier run's), and --torch-out's *.pt,
+# and nothing else.
 OUTPUT_FILES = frozenset({"metrics.json", "model.json", "loss.png", "confusion_matrix.png", "decision_boundary.png",
-                          "test_images.png", "neuron_graph.svg", "neuron_graph.gv"})
+                          "test_images.png", "network.svg", "network.gv"})
 LR_MAX = 10.0
 
 
@@ -79,7 +80,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m nn",
         description="Train an MLP on a 2-D toy set or on handwritten digits; hold out a test set; write "
-                    "metrics, the model, plots and one neuron's derivative graph.",
+                    "metrics, the model, plots and the network on one test sample.",
     )
     datasets = [*data.DATASETS, "digits"]
     p.add_argument("--dataset", choices=datasets, default="moons",
@@ -116,6 +117,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="out",
                    help="output folder, made if missing; if it exists it may hold only an earlier run's files, "
                         "which this run replaces together (default: out)")
+    p.add_argument("--torch-out", nargs="?", const="model.pt", metavar="NAME.pt",
+                   help="also write the trained model as a PyTorch state dict into --out, for "
+                        "nn.to_torch(model).load_state_dict(torch.load(...)); needs torch (default name: model.pt)")
     p.add_argument("--quiet", action="store_true", help="no progress output, only the summary line")
     return p
 
@@ -148,6 +152,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     _check_numbers(p, args)
     if args.loss in ("hinge", "binary_cross_entropy") and args.classes > 2:
         p.error(f"--loss {args.loss} separates two classes; {args.dataset} has {args.classes}")
+    if args.torch_out is not None:
+        if Path(args.torch_out).name != args.torch_out or not args.torch_out.endswith(".pt") or args.torch_out == ".pt":
+            p.error(f"--torch-out must be a file name ending in .pt (written into --out), got {args.torch_out!r}")
+        try:
+            require_torch("--torch-out")
+        except ImportError as missing:
+            p.error(str(missing))
     args.out = _check_out(p, args.out)
     return args
 
@@ -188,7 +199,8 @@ def _foreign_files(out: Path) -> str:
     """'' if ``out`` is missing or holds only files a run writes, else a message naming the others."""
     if not out.is_dir():
         return ""
-    foreign = sorted(entry.name for entry in out.iterdir() if entry.name not in OUTPUT_FILES)
+    foreign = sorted(entry.name for entry in out.iterdir()
+                     if entry.name not in OUTPUT_FILES and not entry.name.endswith(".pt"))
     if not foreign:
         return ""
     shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
@@ -255,29 +267,18 @@ def _progress_lines(epochs: int):
     return report
 
 
-def draw_one_neuron(model: MLP, x: np.ndarray, path: Path) -> Path:
-    """Draw the derivative graph of a first-layer neuron on sample ``x``, after its backward
-    pass, into ``path``; return the path written.
-
-    The first neuron that is active on ``x`` is drawn, so the gradients are not all zero.
-    Without Graphviz's ``dot`` program the graph is written as DOT text (``.gv``) instead.
-    """
-    inputs = [autograd.Value(float(v), f"x{i}") for i, v in enumerate(x)]
-    neurons = model.layers[0].neurons
-    for neuron in neurons:
-        a = neuron(inputs)
-        if a.data != 0.0:
-            break
-    a.label = "a"
-    if a.parents and a.op != "dot":
-        a.parents[0].label = "z"
-    model.zero_grad()  # the weights still hold the last training step's gradients
-    a.backward()
-    diagram = autograd.draw(a)
+def draw_sample(model: MLP, x: np.ndarray, label: int, args, names: list[str], where: str, path: Path) -> Path:
+    """Draw the network on one sample with ``nn.draw_network``: ``a`` and ``δ = dL/dz`` on each
+    unit for this sample's loss, the weights on the connections; return the path written.
+    Without Graphviz's ``dot`` program the picture is written as DOT text (``.gv``) instead."""
+    nout = output_size(args.loss, args.classes)
+    (target,) = targets_for(args.loss, np.array([label]), nout)
+    caption = f"{where}, class {names[label]}, through the trained network, {args.loss} loss:"
+    diagram = draw_network(model, x=x, target=target, loss=args.loss, caption=caption)
     try:
         path.write_bytes(diagram.pipe(format="svg"))
     except graphviz.ExecutableNotFound as missing:
-        # Training worked; keep the graph as DOT text and say how to get the picture.
+        # Training worked; keep the picture as DOT text and say how to get it drawn.
         path = path.with_suffix(".gv")
         path.write_text(diagram.source, encoding="utf-8")
         print(f"{missing}\nwrote the DOT source to {path} instead", file=sys.stderr)
@@ -337,6 +338,9 @@ def write_outputs(folder: Path, args, model: MLP, history: History, parts: tuple
     predicted = predict(model, X_eval, threshold)
     files = {"model": "model.json", "loss_plot": "loss.png", "confusion_matrix": "confusion_matrix.png"}
     save(model, folder / files["model"])
+    if args.torch_out is not None:
+        files["torch_model"] = args.torch_out
+        save_torch(model, folder / args.torch_out)
     plots.history(history, args.loss, folder / files["loss_plot"])
     matrix = confusion(y_eval, predicted, len(names))
     scores["confusion_matrix"] = {"on": on, "labels": names, "counts": matrix.tolist()}
@@ -354,7 +358,8 @@ def write_outputs(folder: Path, args, model: MLP, history: History, parts: tuple
                  f"{on.split(' (')[0]} accuracy {np.mean(predicted == y_eval):.3f}")
         plots.decision_boundary(model, X_train, y_train, X_test, y_test, args.loss, title,
                                 folder / files["decision_boundary"])
-    files["neuron_graph"] = draw_one_neuron(model, X_eval[0], folder / "neuron_graph.svg").name
+    where = "The first sample of the " + on
+    files["network"] = draw_sample(model, X_eval[0], int(y_eval[0]), args, names, where, folder / "network.svg").name
     files["metrics"] = "metrics.json"
     return files
 

@@ -27,6 +27,8 @@ _CHAR = 5.6  # points per character of 10-point text, generous
 _LABEL_HEIGHT = 12.0
 _PLACES = (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.35, 0.65, 0.2, 0.8)  # along a connection, middle first
 _CLEAR = 4.0  # points between a connection's text and any other connection
+_COMPACT = 24  # units in a column beyond which each unit shows one number only
+_SHOWN_INPUTS = 8  # inputs written out in the caption
 
 
 def draw_network(model: MLP, x=None, target=None, loss: str | Callable | None = None, *, show: str = "weight",
@@ -44,7 +46,8 @@ def draw_network(model: MLP, x=None, target=None, loss: str | Callable | None = 
     Connections are blue where positive, orange where negative, and as wide as their size
     relative to the largest. With more than ``max_labels`` connections their numbers are left
     out (a big network stays readable); every unit and connection has a tooltip with the full
-    numbers either way. ``caption`` replaces the text under the picture.
+    numbers either way. ``caption`` is a first line for the text under the picture (which
+    sample it is, say), above the description of what is shown.
     """
     if type(model) is not MLP:
         raise TypeError(f"model must be an nn.MLP, got {type(model).__name__}")
@@ -129,9 +132,14 @@ class _Builder:
         model, run = self.model, self.run
         columns = [model.nin] + [layer.nout for layer in model.layers]
         lines = self.unit_lines()
+        if max(columns) > _COMPACT:  # a tall column (64 pixels): one number per unit, the rest in tooltips
+            lines = [unit[-1:] if i < model.nin else unit[:1] for i, unit in enumerate(lines)]
         diameter = max(40.0, max(len(t) for unit in lines for t in unit) * _CHAR + 12.0,
                        len(max(lines, key=len)) * 13.0 + 8.0)
-        gap_y, gap_x = diameter + 14.0, max(150.0, diameter * 2.6)
+        gap_y = diameter + 14.0
+        # Columns further apart as they grow taller, so the connections fan out instead of
+        # running almost vertically.
+        gap_x = max(150.0, diameter * 2.6, 0.4 * gap_y * max(columns))
         nodes, keys = [], {}
         unit = 0
         for c, n in enumerate(columns):
@@ -146,8 +154,8 @@ class _Builder:
         edges = self.connections(keys, nodes, columns)
         groups = tuple(Group(f"c{c}", self.column_caption(c)) for c in range(len(columns)))
         legend = self.key() if self.legend else ()
-        return Picture(tuple(nodes), tuple(edges), groups, self.caption if self.caption is not None else self.text(),
-                       legend)
+        text = self.text() if self.caption is None else f"{self.caption}\n{self.text()}"
+        return Picture(tuple(nodes), tuple(edges), groups, text, legend)
 
     # -- units -----------------------------------------------------------------------------
     def unit_lines(self) -> list[list[str]]:
@@ -223,7 +231,9 @@ class _Builder:
         run = self.run
         if run.inputs is None:
             return "The network's parameters: the weight on each connection, the bias b on each unit."
-        sample = "x = (" + ", ".join(self.num(v) for v in run.inputs) + ")"
+        shown = [self.num(v) for v in run.inputs[:_SHOWN_INPUTS]]
+        more = len(run.inputs) - len(shown)
+        sample = "x = (" + ", ".join(shown) + (f", ... {more} more" if more else "") + ")"
         what = "a = activation" + (", δ = dL/dz" if run.delta else "")
         if run.loss_value is not None:
             sample += f", {run.loss_name} loss {self.num(run.loss_value)}"

@@ -77,7 +77,8 @@ def _check_data(X, y, model: Module, name: str = "") -> tuple[list[tuple], np.nd
     return rows, y, nout
 
 
-def _targets(loss: str, y: np.ndarray, nout: int) -> list:
+def targets_for(loss: str, y: np.ndarray, nout: int) -> list:
+    """The targets ``loss`` trains on, from class labels ``y`` (see the table above)."""
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
     k = 2 if nout == 1 else nout
@@ -110,7 +111,7 @@ class _Scorer:
 
     def __init__(self, model: Module, X, y, loss: str, name: str = ""):
         self.rows, y, nout = _check_data(X, y, model, name)
-        self.targets = _targets(loss, y, nout)
+        self.targets = targets_for(loss, y, nout)
         self.labels = y.tolist()
         self.loss, self.model = loss, model
 
@@ -153,7 +154,7 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
     """
     _check_fit_arguments(optimizer, epochs, batch_size, callback, validation)
     rows, y, nout = _check_data(X, y, model)
-    targets = _targets(loss, y, nout)
+    targets = targets_for(loss, y, nout)
     validate = None if validation is None else _Scorer(model, *validation, loss, name="_val")
     mean_loss = _MEAN_LOSS[loss]
     threshold = _THRESHOLD.get(loss, 0.0)

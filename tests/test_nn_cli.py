@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 import nn.cli
+import nn
 from nn import MLP, data, evaluate, load
-from nn.cli import draw_one_neuron, main
+from nn.cli import draw_sample, main, parse_args
 
 pytest.importorskip("matplotlib")
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +71,7 @@ def test_default_run_on_moons_fits_holds_out_a_fifth_and_writes_everything(tmp_p
     assert metrics["history"]["test_accuracy"][-1] == metrics["test_accuracy"]
     assert metrics["history"]["test_loss"][-1] == metrics["test_loss"]
     assert metrics["seconds"] > 0
-    written = {"model.json", "loss.png", "confusion_matrix.png", "decision_boundary.png", "neuron_graph.svg",
+    written = {"model.json", "loss.png", "confusion_matrix.png", "decision_boundary.png", "network.svg",
                "metrics.json"}
     assert set(os.listdir(out)) == written == set(metrics["files"].values())
     for png in ("loss.png", "decision_boundary.png", "confusion_matrix.png"):
@@ -90,11 +91,13 @@ def test_default_run_on_moons_fits_holds_out_a_fifth_and_writes_everything(tmp_p
     assert counts.sum(axis=1).tolist() == np.bincount(y_test).tolist()
     assert np.trace(counts) / counts.sum() == metrics["test_accuracy"]
 
-    # the SVG is one neuron: inputs x0, x1, parameters, the dot node z and a = relu(z)
-    svg = ET.parse(out / "neuron_graph.svg").getroot()
-    text = " ".join(t.text or "" for t in svg.iter() if t.tag.endswith("text"))
-    for word in ("x0", "x1", "w0", "w1", "b", "z", "a", "dot", "relu", "grad"):
-        assert word in text.split() or f"{word} " in text or f".{word}" in text
+    # the SVG is the network on the first test sample: its layers, a and δ on the units
+    svg = ET.parse(out / "network.svg").getroot()
+    text = [t.text or "" for t in svg.iter() if t.tag.endswith("text")]
+    for caption in ("inputs: 2", "L0: 16 relu units", "L1: 16 relu units", "L2: 1 linear unit"):
+        assert caption in text
+    assert any(t.startswith("The first sample of the test set, class ") for t in text)
+    assert sum(t.startswith("δ ") for t in text) == 33
 
 
 @needs_dot
@@ -112,7 +115,7 @@ def test_digits_for_two_epochs_writes_the_digit_pictures(tmp_path):
     assert metrics["activation"] == "tanh" and metrics["features"] == 64 and metrics["noise"] is None
     assert (metrics["samples"], metrics["train_samples"], metrics["test_samples"]) == (1797, 1438, 359)
     assert set(os.listdir(out)) == {"model.json", "loss.png", "confusion_matrix.png", "test_images.png",
-                                    "neuron_graph.svg", "metrics.json"}
+                                    "network.svg", "metrics.json"}
     assert (out / "test_images.png").read_bytes().startswith(PNG)
     assert len(metrics["history"]["test_accuracy"]) == 2
     model = load(out / "model.json")
@@ -124,10 +127,10 @@ def test_digits_for_two_epochs_writes_the_digit_pictures(tmp_path):
     assert metrics["confusion_matrix"]["labels"] == [str(d) for d in range(10)]
     assert counts.sum(axis=1).tolist() == np.bincount(y_test).tolist()
     assert np.trace(counts) / 359 == metrics["test_accuracy"]
-    # the neuron drawn is a first-layer one on a test image: 64 pixel inputs and their weights
-    labels = set(re.findall(r">([^<>]+)</text>", (out / "neuron_graph.svg").read_text()))
-    assert {"x0", "x63"} <= labels
-    assert any(label.endswith(".w63") for label in labels)
+    # the network on a test image: 64 pixel inputs, 8 hidden units, 10 outputs
+    picture = (out / "network.svg").read_text()
+    assert {"inputs: 64", "L0: 8 tanh units", "L1: 10 linear units"} <= set(re.findall(r">([^<>]+)</text>", picture))
+    assert picture.count('class="node"') == 64 + 8 + 10 + 3  # units and the three column boxes
 
 
 @needs_dot
@@ -338,24 +341,57 @@ def test_python_dash_m_nn(tmp_path):
 
 
 @needs_dot
-def test_neuron_graph_shows_this_samples_gradients_only(tmp_path):
+def test_the_network_picture_shows_this_samples_deltas_and_leaves_the_grads(tmp_path):
     model = MLP(2, [3, 1], seed=0)
-    for p in model.parameters():  # leftovers of a training step must not show in the drawing
+    for p in model.parameters():  # leftovers of a training step stay as they were
         p.grad = 7.0
-    neuron = model.layers[0].neurons[0]
-    neuron.w[0].data, neuron.w[1].data, neuron.b.data = 0.5, -0.25, 0.125
-    path = draw_one_neuron(model, np.array([2.0, 4.0]), tmp_path / "g.svg")
-    assert path.name == "g.svg"
-    # z = 1 - 1 + 0.125 > 0: da/dw = x, da/db = 1
-    assert [p.grad for p in neuron.w] == [2.0, 4.0] and neuron.b.grad == 1.0
+    args = parse_args(["--out", str(tmp_path / "o")])
+    path = draw_sample(model, np.array([2.0, 4.0]), 1, args, ["0", "1"], "Sample 5 of the test set", tmp_path / "g.svg")
+    assert path.name == "g.svg" and all(p.grad == 7.0 for p in model.parameters())
     text = path.read_text()
-    for shown in ("grad 2", "grad 4", "data 0.125"):
-        assert shown in text
+    assert "Sample 5 of the test set, class 1, through the trained network, hinge loss:" in text
+    # hinge on one output with label +1: the output's delta is -1 while the margin is under 1
+    score = model([2.0, 4.0]).data
+    assert (f"δ {-1 if score < 1 else 0}" in text) and "x = (2, 4)" in text
 
 
-def test_neuron_graph_without_graphviz_falls_back_to_dot_source(tmp_path, monkeypatch, capsys):
+def test_the_network_picture_without_graphviz_falls_back_to_dot_source(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` to be found
-    path = draw_one_neuron(MLP(2, [3, 1], seed=0), np.array([1.0, 1.0]), tmp_path / "g.svg")
+    args = parse_args(["--out", str(tmp_path / "o")])
+    path = draw_sample(MLP(2, [3, 1], seed=0), np.array([1.0, 1.0]), 0, args, ["0", "1"], "x", tmp_path / "g.svg")
     assert path.name == "g.gv" and path.read_text().startswith("digraph")
     assert not (tmp_path / "g.svg").exists()
     assert "wrote the DOT source" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["dir/model.pt", "model.pth", ".pt", ""])
+def test_torch_out_must_be_a_file_name_ending_in_pt(name, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["--torch-out", name, "--out", str(tmp_path / "o")])
+    assert stopped.value.code == 2
+    assert "--torch-out must be a file name ending in .pt" in capsys.readouterr().err
+
+
+def test_torch_out_without_torch_is_refused_before_training(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
+    with pytest.raises(SystemExit):
+        parse_args(["--torch-out", "--out", str(tmp_path / "o")])
+    assert "--torch-out needs PyTorch, an optional dependency of chainrule: pip install torch" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+@needs_dot
+def test_torch_out_writes_the_trained_model_as_a_state_dict(tmp_path):
+    torch = pytest.importorskip("torch", reason="PyTorch (optional) is not installed: pip install torch")
+    out, metrics = run(tmp_path, "--epochs", "2", "--torch-out", "net.pt")
+    assert metrics["files"]["torch_model"] == "net.pt" and (out / "net.pt").exists()
+    model = load(out / "model.json")
+    net = nn.to_torch(model)
+    for p in net.parameters():
+        p.data.zero_()
+    net.load_state_dict(torch.load(out / "net.pt"))
+    x = [0.3, -0.7]
+    # to 1e-12, as nn.to_torch promises: PyTorch sums a layer in its own order
+    assert abs(net(torch.tensor([x], dtype=torch.float64)).item() - model(x).data) <= 1e-12
+    # a later run without the flag may replace a folder holding an earlier run's .pt
+    run(tmp_path, "--epochs", "1")
