@@ -179,7 +179,11 @@ def _new_diagram(picture: Picture, **graph) -> Diagram:
 
 
 def _dot_diagram(picture: Picture) -> Diagram:
-    g = _new_diagram(picture, ordering="in")
+    spacing = {}
+    if picture.groups and picture.rankdir in ("TB", "BT"):
+        # Layers stacked one above the other: room between them for two box edges and a caption.
+        spacing["ranksep"] = f"{(2 * _GROUP_PAD + _CAPTION_HEIGHT + 4.0) / 72:.2f}"
+    g = _new_diagram(picture, ordering="in", **spacing)
     for node in picture.nodes:
         g.node(node.key, **_node_attrs(node, None))
     for i, edge in enumerate(picture.edges):
@@ -452,17 +456,15 @@ def _point(x: float, y: float) -> str:
 
 
 def _box_attrs(group, left: float, bottom: float, right: float, top: float, dx: float, dy: float) -> dict:
-    """A group's box: a dashed rounded node of its own, captioned at the top, drawn under
-    everything else."""
-    return {"label": html_lines(group.caption), "shape": "box", "style": "rounded,dashed", "color": _GROUP,
+    """A group's box: a dashed rounded node of its own, captioned in its top left corner (as
+    a cluster would be), drawn under everything else."""
+    width = max(right - left - 2 * _GROUP_PAD, 1.0)
+    caption = (f'<<TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="{width:.0f}" ALIGN="LEFT">'
+               f"{html_lines(group.caption)}</TD></TR></TABLE>>")
+    return {"label": caption, "shape": "box", "style": "rounded,dashed", "color": _GROUP,
             "fontcolor": "#4b5563", "fontsize": "11", "labelloc": "t", "fixedsize": "true",
             "width": f"{(right - left) / 72:.4f}", "height": f"{(top - bottom) / 72:.4f}",
             "tooltip": tooltip(group.caption), "pos": _point((left + right) / 2 + dx, (bottom + top) / 2 + dy)}
-
-
-def svg(diagram: Diagram) -> str:
-    """The diagram rendered as SVG text."""
-    return diagram.pipe(format="svg", encoding="utf-8")
 
 
 def legend_text(kind: str) -> str:
