@@ -397,6 +397,12 @@ def _extend(curve: str, point: str, at_end: bool) -> str:
     return " ".join(markers + points)
 
 
+def group_width(content: float, caption: str) -> float:
+    """How wide a group's box is drawn around nodes spanning ``content`` points: padded, and
+    wide enough for its caption."""
+    return max(content, _CAPTION_CHAR * len(caption)) + 2 * _GROUP_PAD
+
+
 def _group_boxes(picture: Picture, layout: Layout) -> list:
     """Each group's box (left, bottom, right, top), around its nodes and their edges' text."""
     members: dict[str, list[str]] = {}
@@ -416,7 +422,7 @@ def _group_boxes(picture: Picture, layout: Layout) -> list:
         right = max(layout.nodes[k][0] + layout.nodes[k][2] / 2 for k in keys) + _GROUP_PAD
         bottom = min(layout.nodes[k][1] - layout.nodes[k][3] / 2 for k in keys) - _GROUP_PAD
         top = max(layout.nodes[k][1] + layout.nodes[k][3] / 2 for k in keys) + _GROUP_PAD + _CAPTION_HEIGHT
-        short = _CAPTION_CHAR * len(group.caption) + 2 * _GROUP_PAD - (right - left)
+        short = group_width(right - left - 2 * _GROUP_PAD, group.caption) - (right - left)
         if short > 0:  # the caption is wider than the nodes: widen the box around them
             left, right = left - short / 2, right + short / 2
         boxes.append(((left, bottom, right, top), group))
