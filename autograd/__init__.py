@@ -12,9 +12,10 @@ from .draw import draw, draw_step, step_slider
 from .modes import detect_anomaly, no_grad
 from .paths import Path, count_paths, explain_paths, paths
 from .steps import Contribution, Step, backward_steps
-from .value import Op, Parameter, Value
+from .value import MASKED, Op, Parameter, Value
 
 __all__ = [
+    "MASKED",
     "Contribution",
     "Op",
     "Parameter",

@@ -2,14 +2,20 @@
 
 No recursion anywhere, so a chain of a million ops is as easy as a chain of three, and
 every loop walks tuples, so the order (and the float rounding) is the same on every run.
+
+Each edge sends ``local * g`` back to its parent. A local derivative of ``MASKED`` (an input
+the op did not use) sends +0.0 whatever ``g`` is, nan and inf included: the masking is that
+zero's own multiplication, so every ``local * g`` here, in ``autograd.steps`` and in
+``autograd.paths`` follows it.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from operator import mul
 
-from .value import Value, _Mode
+from .value import Value, _masked_times, _Mode
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -46,28 +52,51 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+# One backward pass at a time, in all threads: two passes over graphs that share nodes
+# would otherwise add into each other's sums.
+_one_pass_at_a_time = threading.RLock()
+
+
 def backward(root: Value) -> None:
     """Set every ``.grad`` in ``root``'s graph to ``d root / d node``.
 
     Leaves accumulate across calls, as in PyTorch (call twice, get twice the gradient);
     every interior node holds this call's gradient, so the graph can be drawn afterwards.
+    Calls from several threads run one after another, so leaves they share accumulate
+    exactly what sequential calls give. If the pass is interrupted (``FloatingPointError``
+    under ``detect_anomaly()``, ``KeyboardInterrupt``), every leaf gets back the grad it
+    held before the call.
     """
     order = topological_order(root)
-    # This call's gradients are summed from zero everywhere and only then added to what the
-    # leaves held, so a second call doubles every leaf grad exactly (not just up to rounding).
-    earlier = [(node, node.grad) for node in order if not node.parents]
+    with _one_pass_at_a_time:
+        # This call's gradients are summed apart and only then added to what the leaves
+        # held, so a second call doubles every leaf grad exactly (not just up to rounding).
+        earlier = [(node, node.grad) for node in order if not node.parents]
+        try:
+            _backpropagate(root, order)
+        except BaseException:
+            for leaf, grad_before in earlier:
+                leaf.grad = grad_before
+            raise
+        for leaf, grad_before in earlier:
+            # A zero held before is PyTorch's None: the new grad is kept as is, sign included.
+            if grad_before != 0.0:
+                leaf.grad += grad_before
+
+
+def _backpropagate(root: Value, order: list[Value]) -> None:
+    # Sums start at -0.0, for which -0.0 + x is x for every x (0.0 + -0.0 would be 0.0): a
+    # node's grad is exactly the sum of what it is sent, as in PyTorch and ``grad()``.
     for node in order:
-        node.grad = 0.0
+        node.grad = -0.0
     root.grad = 1.0
     if _Mode.anomaly:
         _backward_checked(order)
-    else:
-        for node in reversed(order):
-            g = node.grad
-            for parent, local in zip(node.parents, node.local_grads):
-                parent.grad += local * g
-    for leaf, grad_before in earlier:
-        leaf.grad += grad_before
+        return
+    for node in reversed(order):
+        g = node.grad
+        for parent, local in zip(node.parents, node.local_grads):
+            parent.grad += local * g
 
 
 def _backward_checked(order: list[Value]) -> None:
@@ -129,12 +158,13 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
 
 def _times_without_ones(local, g):
     """``local * g``, but no node for a factor that is exactly 1.0 (the seed, the edges of
-    ``+``): the derivative's graph holds only the multiplications the math has."""
+    ``+``): the derivative's graph holds only the multiplications the math has. A local
+    derivative that masks sends +0.0, as ``MASKED`` does in first-order passes."""
     if type(g) is float and g == 1.0:
         return local
     if type(local) is float and local == 1.0:
         return g
-    return local * g
+    return _masked_times(local, g)
 
 
 def hessian(f, inputs: Iterable) -> list[list[float]]:
