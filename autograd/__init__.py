@@ -5,7 +5,7 @@ the forward pass; ``backward()`` applies the distributed chain rule in reverse t
 order.
 """
 
-from . import ops, scalar
+from . import ops, pickling, scalar
 from .backprop import backward, grad, hessian, local_derivatives, topological_order
 from .check import gradcheck, gradgradcheck
 from .draw import draw, draw_step, step_slider
