@@ -8,27 +8,35 @@ order.
 from . import ops, pickling, scalar
 from .backprop import backward, grad, hessian, local_derivatives, topological_order
 from .check import gradcheck, gradgradcheck
-from .draw import draw, draw_step, step_slider
+from .draw import draw, draw_dot, draw_step
 from .modes import detect_anomaly, no_grad
 from .paths import Path, count_paths, explain_paths, paths
-from .steps import Contribution, Step, backward_steps
+from .player import Player, animate, step_slider
+from .steps import Contribution, ForwardStep, Step, backward_steps, forward_steps
+from .text import format_number
 from .value import MASKED, Op, Parameter, Value
 
 __all__ = [
     "MASKED",
     "Contribution",
+    "ForwardStep",
     "Op",
     "Parameter",
     "Path",
+    "Player",
     "Step",
     "Value",
+    "animate",
     "backward",
     "backward_steps",
     "count_paths",
     "detect_anomaly",
     "draw",
+    "draw_dot",
     "draw_step",
     "explain_paths",
+    "format_number",
+    "forward_steps",
     "grad",
     "gradcheck",
     "gradgradcheck",

@@ -79,16 +79,14 @@ def backward(root: Value) -> None:
                 leaf.grad = grad_before
             raise
         for leaf, grad_before in earlier:
-            # A zero held before is PyTorch's None: the new grad is kept as is, sign included.
-            if grad_before != 0.0:
-                leaf.grad += grad_before
+            leaf.grad += grad_before
 
 
 def _backpropagate(root: Value, order: list[Value]) -> None:
-    # Sums start at -0.0, for which -0.0 + x is x for every x (0.0 + -0.0 would be 0.0): a
-    # node's grad is exactly the sum of what it is sent, as in PyTorch and ``grad()``.
+    # Every sum starts from 0.0, here, in grad() and in autograd.steps alike, so a zero
+    # gradient is +0.0 (PyTorch keeps -0.0 when every contribution is -0.0).
     for node in order:
-        node.grad = -0.0
+        node.grad = 0.0
     root.grad = 1.0
     if _Mode.anomaly:
         _backward_checked(order)
@@ -149,7 +147,10 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
             # A Value contribution is an op's output, which anomaly mode has checked already.
             if _Mode.anomaly and not isinstance(contribution, Value):
                 _check_contribution(node, local, g, contribution)
-            total[parent] = total[parent] + contribution if parent in total else contribution
+            if parent in total:
+                total[parent] = total[parent] + contribution
+            else:  # summed from 0.0 as backward() sums, where a lone -0.0 gives 0.0
+                total[parent] = contribution if isinstance(contribution, Value) else 0.0 + contribution
     if not create_graph:
         return tuple(total.get(x, 0.0) for x in inputs)
     # Derivatives that came out constant (floats) become constant leaves.

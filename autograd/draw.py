@@ -1,116 +1,145 @@
-"""Graphviz drawings of the derivative graph: the seeds' influence diagram.
+"""Drawings of the derivative graph: the seeds' influence diagram.
 
-Every node shows its label, op, data and grad; every edge points the way data flows and
+Every node shows its name, op, data and grad; every edge points the way data flows and
 carries the local derivative ``d child / d parent`` recorded in the forward pass, so
 ``d root / d x`` can be read off the picture as the sum, over the paths from ``x``, of the
-products of the edge labels. ``draw_step`` and ``step_slider`` show a backward pass node by
-node.
+products of the edge labels. ``draw_step`` shows a pass paused after a step.
+
+``picture`` decides what is shown (an ``autograd.picture.Picture``); ``autograd.render``
+draws it. Numbers are written by ``autograd.text.format_number`` everywhere.
 """
 
 from __future__ import annotations
 
-import html
-import warnings
-from collections.abc import Iterable
-from contextlib import contextmanager
-
-import graphviz
+import inspect
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from .backprop import topological_order
+from .formulas import edge_formula
 from .paths import Path
-from .steps import _pending_grads, backward_steps
+from .picture import Edge, Group, Node, Picture
+from .render import Diagram, GraphvizNotFoundError, legend_text, render
+from .steps import BackwardState, ForwardStep, Step, backward_steps, consumers, forward_steps
+from .text import check_precision, constants, format_number, node_name
 from .value import Parameter, Value
 
-_FONT = "Helvetica"
-_FILL = {  # by role: light fills so the black text stays readable
-    "input": "#dbeafe",
-    "parameter": "#fde68a",
-    "intermediate": "#f3f4f6",
-    "output": "#bbf7d0",
-}
-_BORDER = "#4b5563"
-_EDGE = "#6b7280"
-_HIGHLIGHT = "#dc2626"
-_PARTIAL = "#6b7280"
-_RANKDIRS = ("LR", "RL", "TB", "BT")
+__all__ = ["Diagram", "GraphvizNotFoundError", "draw", "draw_dot", "draw_step", "picture"]
 
-_INSTALL_GRAPHVIZ = (
-    "Graphviz's `dot` program is not on PATH, and it is what turns the graph into a picture "
-    "(building the graph worked: its DOT text is in `.source`). The pip package `graphviz` "
-    "alone is not enough. Install Graphviz, then restart Python: "
-    "Debian/Ubuntu `sudo apt-get install graphviz`, Fedora `sudo dnf install graphviz`, "
-    "macOS `brew install graphviz`, Windows `winget install graphviz`, "
-    "conda `conda install -c conda-forge graphviz`, others https://graphviz.org/download/"
-)
+RANKDIRS = ("LR", "RL", "TB", "BT")
+EDGE_LABELS = ("value", "formula", "both")
+EDGE_WIDTHS = (None, "flow")
+_LAYER = re.compile(r"^(L\d+)\.")
+_UNIT = re.compile(r"^(L\d+)\.(n\d+)\.(\w+)$")
+_FLOW_WIDTHS = (0.6, 6.0)  # pen widths of the weakest and the strongest flow drawn
+_FLOW_DECADES = 8.0  # flows more than this many powers of ten below the strongest draw thinnest
 
 
-class GraphvizNotFoundError(graphviz.ExecutableNotFound):
-    """Rendering needs Graphviz's ``dot`` program and it is not installed."""
-
-    def __init__(self) -> None:
-        RuntimeError.__init__(self, _INSTALL_GRAPHVIZ)
-
-
-@contextmanager
-def _dot_required():
-    try:
-        yield
-    except GraphvizNotFoundError:
-        raise
-    except graphviz.ExecutableNotFound as missing:
-        raise GraphvizNotFoundError() from missing
+@dataclass(frozen=True)
+class _Options:
+    rankdir: str
+    show_grad: bool
+    edge_labels: str | None
+    edge_width: str | None
+    group: bool | None
+    show_constants: bool
+    legend: bool
+    precision: int
 
 
-class Diagram(graphviz.Digraph):
-    """A ``graphviz.Digraph`` whose rendering says how to install Graphviz when it is missing.
-
-    Jupyter shows it inline; ``render(outfile="graph.svg")`` writes a file.
-    """
-
-    nodes_drawn = 0
-
-    def __repr__(self) -> str:
-        # Stable text (no memory address), so stored notebook outputs do not change per run.
-        return f"<autograd.draw.Diagram of {self.nodes_drawn} nodes>"
-
-    def pipe(self, *args, **kwargs):
-        with _dot_required():
-            return super().pipe(*args, **kwargs)
-
-    def render(self, *args, **kwargs):
-        with _dot_required():
-            return super().render(*args, **kwargs)
-
-
-def draw(
-    root: Value,
-    *,
-    rankdir: str = "LR",
-    show_grad: bool = True,
-    edge_labels: bool = True,
-    highlight: Iterable = (),
-    max_nodes: int = 500,
-    precision: int = 4,
-) -> graphviz.Digraph:
+def draw(root: Value, **options) -> Diagram:
     """Draw the graph ``root`` was computed from, as an influence diagram.
 
-    * Nodes show label, op, ``data`` and ``grad`` with ``precision`` decimals. Fill colour by
-      role: blue for inputs (leaves, constants included), amber for ``Parameter``\\ s, grey for
-      intermediates, green for the output ``root``.
-    * Edges point from each input to the node computed from it and are labelled with the
-      local derivative ``d child / d parent``; ``a*a`` has two edges.
-    * ``highlight``: Values (drawn in red, with the edges from their parents, i.e. the
-      contributions they send backwards) and ``Path``\\ s from ``autograd.paths`` (their
-      nodes and exactly their edges). Items outside the graph are ignored.
-    * While a ``backward_steps`` pass is paused, grads it has not finished are drawn dashed
-      and marked "so far".
-    * A graph with more than ``max_nodes`` nodes is refused with ``ValueError`` (``dot`` can
-      take very long on it); pass a larger ``max_nodes`` to draw it anyway.
+    * Nodes show name, op, ``data`` and ``grad`` with ``precision`` significant digits
+      (1 to 17). Fill colour by role: blue for inputs, amber for ``Parameter``\\ s, grey for
+      computed nodes, green for the output ``root``. A key under the picture says so
+      (``legend=False`` leaves it out).
+    * Each edge points from an input to the node computed from it, through its label:
+      ``edge_labels="value"`` (the local derivative ``d child / d parent``), ``"formula"``
+      (the same as the notes write it: ``1 - a²`` for tanh, the other factor for ``*``),
+      ``"both"``, or ``False`` (no labels). The labels in front of a node come in the order of
+      its ``.parents``. ``a*a`` has two edges.
+    * ``edge_width="flow"``: each edge's width grows with what backprop sends along it,
+      ``|local derivative x child's grad|`` on a log scale; edges that send exactly 0 are
+      dotted, so dead and vanishing paths show at a glance.
+    * Unlabelled number leaves (the 2 in ``2 * x``) are written inside the node they feed
+      (``2 * ·``) unless ``show_constants=True``; only the picture changes.
+    * ``group``: box each layer of a network (nodes labelled ``L0.…``, as ``nn`` names them),
+      captioned ``L0: 4 tanh units``. ``None`` groups when such labels are there.
+    * ``highlight``: Values (drawn in red, with the edges from their parents) and ``Path``\\ s
+      from ``autograd.paths`` (their nodes and exactly their edges).
+    * ``step``: a ``Step`` from ``backward_steps`` or ``forward_steps``: draw the pass as it
+      stands after that step (see ``draw_step``).
+    * Every node and edge has a tooltip with the full-precision numbers (hover in SVG).
+    * A graph with more than ``max_nodes`` nodes is refused with ``ValueError`` before any
+      work (``dot`` can take very long on it); pass a larger ``max_nodes`` to draw it anyway.
 
     The same graph always gives the same DOT source. Returns a ``graphviz.Digraph``, which
     Jupyter shows inline; rendering needs Graphviz's ``dot`` program.
     """
-    _check_options(rankdir, show_grad, edge_labels, max_nodes, precision)
+    return render(picture(root, **options))
+
+
+draw_dot = draw  # the name micrograd's lecture uses
+
+
+def draw_step(root: Value, k: int, *, direction: str = "backward", leaves: bool = False, **options) -> Diagram:
+    """Draw ``root``'s graph as a pass stands after step ``k``.
+
+    ``direction="backward"``: step 0 is the forward pass done with the root seeded, step k
+    the k-th node to send its gradient (``backward_steps(root, leaves)``). The pass runs on
+    the grads the graph holds now, as ``backward_steps`` would, and every grad is put back
+    afterwards. Complete grads are solid, grads still being summed dashed with how many of
+    their contributions have arrived; the step's node is red and its edges say what they
+    sent (``× 0.5 → -0.14``). ``direction="forward"``: step k has the first k op nodes
+    computed (``forward_steps``) and the rest greyed out. The step's text is the caption.
+    ``options`` go to ``draw``.
+    """
+    if direction not in ("backward", "forward"):
+        raise ValueError(f"direction must be 'backward' or 'forward', got {direction!r}")
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise TypeError(f"k must be an int, got {type(k).__name__}")
+    order = topological_order(root)
+    total = sum(1 for node in order if node.parents or (leaves and direction == "backward"))
+    if not 0 <= k <= total:
+        raise ValueError(f"k must be a step number from 0 to {total}, got {k}")
+    if direction == "forward":
+        for step in forward_steps(root):
+            if step.number == k:
+                return draw(root, step=step, **options)
+    grads_before = [(node, node.grad) for node in order]
+    steps = backward_steps(root, leaves=leaves)
+    try:
+        for step in steps:
+            if step.number == k:
+                return draw(root, step=step, **options)
+    finally:
+        steps.close()
+        for node, grad in grads_before:
+            node.grad = grad
+    raise AssertionError("unreachable: k was checked against the number of steps")
+
+
+def picture(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    edge_labels: str | bool = "value",
+    edge_width: str | None = None,
+    highlight: Iterable = (),
+    group: bool | None = None,
+    show_constants: bool = False,
+    legend: bool = True,
+    max_nodes: int = 500,
+    precision: int = 4,
+    step: Step | ForwardStep | None = None,
+) -> Picture:
+    """What ``draw`` shows, as a ``Picture`` (same arguments), before anything is rendered."""
+    options = _check_options(rankdir, show_grad, edge_labels, edge_width, group, show_constants, legend,
+                             max_nodes, precision)
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -118,102 +147,223 @@ def draw(
             f"take very long to lay it out. Draw it anyway with draw(root, max_nodes={len(order)}), "
             f"or draw a smaller part of it (e.g. one neuron's output)"
         )
+    state = _check_step(step, root)
     lit_nodes, lit_edges = _highlighted(highlight)
-    partial = _pending_grads()
-    ids = {node: f"n{i}" for i, node in enumerate(order)}
-    g = Diagram(
-        graph_attr={"rankdir": rankdir, "nodesep": "0.3", "ranksep": "0.5", "bgcolor": "white"},
-        node_attr={"shape": "box", "style": "rounded,filled", "fontname": _FONT, "fontsize": "11",
-                   "color": _BORDER, "margin": "0.12,0.05"},
-        edge_attr={"fontname": _FONT, "fontsize": "10", "color": _EDGE, "fontcolor": "#374151",
-                   "arrowsize": "0.7"},
-    )
-    for node in order:
-        role = _role(node, root)
-        attrs = {"fillcolor": _FILL[role], "tooltip": role}
-        if role == "output":
-            attrs["penwidth"] = "2"
-        if show_grad and node in partial:
-            attrs["style"] = "rounded,filled,dashed"
-        if node in lit_nodes:
-            attrs.update(color=_HIGHLIGHT, penwidth="3")
-        label = _node_label(node, show_grad, node in partial, precision)
-        g.node(ids[node], label=label, **attrs)
-    g.nodes_drawn = len(order)
-    for child in order:
-        for slot, (parent, local) in enumerate(zip(child.parents, child.local_grads)):
-            attrs = {"label": _number(local, precision)} if edge_labels else {}
-            if (child, slot) in lit_edges:
-                attrs.update(color=_HIGHLIGHT, fontcolor=_HIGHLIGHT, penwidth="2.5")
-            g.edge(ids[parent], ids[child], **attrs)
-    return g
+    return _Builder(root, order, options, state, step, lit_nodes, lit_edges).picture()
 
 
-def draw_step(root: Value, k: int, **options) -> graphviz.Digraph:
-    """Draw ``root``'s graph as it is after ``k`` steps of a backward pass (``k`` = 1..n).
-
-    Step 1 is the root, step n the last node. The pass starts afresh (every grad from 0, as
-    after ``zero_grad``), so the picture after step n shows ``d root / d node`` everywhere.
-    The step's node and the edges it just sent gradient back through are highlighted,
-    unfinished grads are dashed, and the step is described under the picture. ``options``
-    go to ``draw``. The grads in the graph are left exactly as they were.
-    """
-    order = topological_order(root)
-    if isinstance(k, bool) or not isinstance(k, int):
-        raise TypeError(f"k must be an int, got {type(k).__name__}")
-    if not 1 <= k <= len(order):
-        raise ValueError(f"k must be a step number from 1 to {len(order)}, got {k}")
-    grads_before = [(node, node.grad) for node in order]
-    steps = backward_steps(root)
-    try:
-        for node in order:
-            node.grad = 0.0
-        for step in steps:
-            if step.number == k:
-                g = draw(root, highlight=[step.node], **options)
-                g.attr(label=f"<{_html_lines(str(step), align='LEFT')}>", labelloc="b", labeljust="l",
-                       fontname=_FONT, fontsize="11")
-                return g
-    finally:
-        steps.close()
-        for node, grad in grads_before:
-            node.grad = grad
+# draw takes exactly picture's options; say so to help() and editors.
+draw.__signature__ = inspect.signature(picture).replace(return_annotation=Diagram)
 
 
-def step_slider(root: Value, **options):
-    """A notebook slider over the steps of ``root``'s backward pass (``draw_step`` at each).
+class _Builder:
+    """Builds one Picture; a class only so the many inputs are not passed to every helper."""
 
-    Needs ``ipywidgets``; without it, every step is displayed one below the other instead
-    (and a warning says how to get the slider). ``options`` go to ``draw``.
-    """
-    total = len(topological_order(root))
-    try:
-        import ipywidgets
-    except ImportError:
-        from IPython.display import display
+    def __init__(self, root, order, options: _Options, state, step, lit_nodes, lit_edges):
+        self.root, self.options, self.state, self.step = root, options, state, step
+        self.lit_nodes, self.lit_edges = lit_nodes, lit_edges
+        self.folded = set() if options.show_constants else constants(order, root)
+        self.drawn = [node for node in order if node not in self.folded]
+        self.keys = {node: f"n{i}" for i, node in enumerate(self.drawn)}
+        self.layer = _layers(self.drawn) if options.group is not False else {}
+        self.forward = isinstance(step, ForwardStep)
+        self.sent = {c.slot: c for c in step.contributions} if isinstance(step, Step) else {}
 
-        warnings.warn(
-            "step_slider needs ipywidgets (pip install ipywidgets); showing every step instead",
-            stacklevel=2,
-        )
-        for k in range(1, total + 1):
-            display(draw_step(root, k, **options))
-        return None
-    slider = ipywidgets.IntSlider(value=1, min=1, max=total, description="step")
-    return ipywidgets.interactive(lambda step: draw_step(root, step, **options), step=slider)
+    def num(self, x: float) -> str:
+        return format_number(x, self.options.precision)
+
+    def picture(self) -> Picture:
+        nodes = tuple(self.node(node) for node in self.drawn)
+        edges = tuple(self.edges())
+        groups = _captions(self.drawn, self.layer)
+        caption = self.step.describe(self.options.precision) if self.step is not None else ""
+        legend = self.legend(nodes, edges) if self.options.legend else ()
+        return Picture(nodes, edges, groups, caption, legend, self.options.rankdir)
+
+    # -- nodes ---------------------------------------------------------------------------
+    def node(self, node: Value) -> Node:
+        lines, faint = [self.title(node)], set()
+        pending = self.forward and not self.step.computed(node)
+        if pending:
+            faint.add(len(lines))
+            lines.append("not computed yet")
+        elif node.parents or node.label:  # an unlabelled leaf's title is its number already
+            lines.append(f"data {self.num(node.data)}")
+        emphasis = set()
+        if self.options.show_grad and not self.forward:
+            grad_lines, incomplete = self.grad_lines(node)
+            if incomplete:
+                emphasis.add("incomplete")
+                faint.update(range(len(lines), len(lines) + len(grad_lines)))
+            lines.extend(grad_lines)
+        if pending:
+            emphasis.add("pending")
+        if node in self.lit_nodes or (self.step is not None and node is self.step.node):
+            emphasis.add("current")
+        return Node(self.keys[node], tuple(lines), _role(node, self.root), frozenset(emphasis),
+                    self.tooltip(node), self.layer.get(node), faint=frozenset(faint))
+
+    def title(self, node: Value) -> str:
+        name = node.label
+        if name and node in self.layer:
+            name = name[len(self.layer[node]) + 1:]  # the box says which layer
+        if not node.parents:
+            return name or self.num(node.data)
+        expression = _expression(node, self.folded, self.num)
+        return f"{name} = {expression}" if name else expression
+
+    def grad_lines(self, node: Value) -> tuple[list[str], bool]:
+        """The node's gradient as text, and whether it is still being summed."""
+        state = self.state
+        if state is None:
+            return [f"grad {self.num(node.grad)}"], False
+        this_pass = state.grads.get(node, 0.0)
+        if not state.complete(node):
+            got, n = state.received.get(node, 0), state.expected.get(node, 0)
+            return [f"grad {self.num(this_pass)} so far", f"{got} of {n} received"], True
+        held = state.held.get(node, 0.0)
+        if held != 0.0 and node is not self.root:
+            return [f"grad {self.num(this_pass)} this pass", f"+ {self.num(held)} held = {self.num(this_pass + held)}"], False
+        return [f"grad {self.num(this_pass)}"], False
+
+    def tooltip(self, node: Value) -> str:
+        lines = [node.label or node_name(node), f"op: {node.op or 'leaf'}", f"data = {node.data!r}"]
+        if self.state is not None:
+            lines.append(f"grad this pass so far = {self.state.grads.get(node, 0.0)!r}")
+        else:
+            lines.append(f"grad = {node.grad!r}")
+        folded = [p for p in node.parents if p in self.folded]
+        lines.extend(f"constant input {p.data!r}" for p in folded)
+        return "\n".join(lines)
+
+    # -- edges ---------------------------------------------------------------------------
+    def edges(self) -> Iterable[Edge]:
+        flows = self.flows() if self.options.edge_width == "flow" else {}
+        widths = _flow_widths(flows)
+        for child in self.drawn:
+            has_parameter = any(isinstance(p, Parameter) for p in child.parents)
+            for slot, (parent, local) in enumerate(zip(child.parents, child.local_grads)):
+                if parent in self.folded:
+                    continue
+                emphasis = set()
+                label = self.edge_label(child, slot, local)
+                if (child, slot) in self.lit_edges:
+                    emphasis.add("highlight")
+                if self.forward and not self.step.computed(child):
+                    emphasis.add("pending")
+                    label = ""
+                elif child is getattr(self.step, "node", None):
+                    emphasis.add("current")
+                    if slot in self.sent:
+                        label = f"× {self.num(local)} → {self.num(self.sent[slot].amount)}"
+                if flows and flows[(child, slot)] == 0.0:
+                    emphasis.add("dead")
+                # A network's parameters get a column of their own, beside their neuron.
+                span = 2 if self.layer and has_parameter and not isinstance(parent, Parameter) else 1
+                yield Edge(self.keys[parent], self.keys[child], label, self.edge_tooltip(child, slot, local),
+                           frozenset(emphasis), widths.get((child, slot)), span=span)
+
+    def edge_label(self, child: Value, slot: int, local: float) -> str:
+        mode = self.options.edge_labels
+        if mode is None:
+            return ""
+        value = self.num(local)
+        if mode == "value":
+            return value
+        formula = edge_formula(child, slot, self.name)
+        if formula is None or formula == value:
+            return value
+        return formula if mode == "formula" else f"{formula} = {value}"
+
+    def name(self, node: Value) -> str:
+        if node in self.folded or (not node.parents and not node.label):
+            return self.num(node.data)
+        return node_name(node)
+
+    def edge_tooltip(self, child: Value, slot: int, local: float) -> str:
+        parent = child.parents[slot]
+        text = f"d {node_name(child)} / d {node_name(parent)} = {local!r}"
+        formula = edge_formula(child, slot, self.name)
+        if formula:
+            text += f" ({formula})"
+        if slot in self.sent and child is self.step.node:
+            text += f"\nsends {local!r} × {self.step.grad!r} = {self.sent[slot].amount!r}"
+        return text
+
+    def flows(self) -> dict[tuple[Value, int], float]:
+        """What backprop sends along each edge: |local derivative x the child's grad|."""
+        grads = self.state.grads if self.state is not None else None
+        return {
+            (child, slot): abs(local * (grads.get(child, 0.0) if grads is not None else child.grad))
+            for child in self.drawn
+            for slot, local in enumerate(child.local_grads)
+            if child.parents[slot] not in self.folded
+        }
+
+    # -- the key -------------------------------------------------------------------------
+    def legend(self, nodes: tuple[Node, ...], edges: tuple[Edge, ...]) -> tuple[tuple[str, str], ...]:
+        roles = {n.role for n in nodes}
+        words = {"input": "input", "parameter": "parameter", "intermediate": "computed", "output": "output"}
+        entries = [(role, words[role]) for role in ("input", "parameter", "intermediate", "output") if role in roles]
+        shown = set().union(*(n.emphasis for n in nodes), *(e.emphasis for e in edges))
+        for kind in ("current", "incomplete", "pending"):
+            if kind in shown or (kind == "current" and "highlight" in shown):
+                entries.append((kind, legend_text(kind)))
+        entries.append(("edge", self.edge_key(shown)))
+        return tuple(entries)
+
+    def edge_key(self, shown: set[str]) -> str:
+        if self.forward:
+            return "edge label = local derivative d child / d parent, recorded as the child is computed"
+        parts = []
+        if self.options.edge_labels is not None:
+            parts.append("edge label = d child / d parent" + (" (formula)" if self.options.edge_labels != "value" else ""))
+        if self.sent:
+            parts.append("red: × local derivative → what it sends")
+        if self.options.edge_width == "flow":
+            parts.append("width = |what backprop sends| (log scale), dotted = 0")
+        return "; ".join(parts) or "edges point the way data flows"
 
 
-def _check_options(rankdir, show_grad, edge_labels, max_nodes, precision) -> None:
-    if rankdir not in _RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
-    for name, flag in (("show_grad", show_grad), ("edge_labels", edge_labels)):
+# -- helpers -----------------------------------------------------------------------------
+def _check_options(rankdir, show_grad, edge_labels, edge_width, group, show_constants, legend,
+                   max_nodes, precision) -> _Options:
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    for name, flag in (("show_grad", show_grad), ("show_constants", show_constants), ("legend", legend)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
-    for name, n, low in (("max_nodes", max_nodes, 1), ("precision", precision, 0)):
-        if isinstance(n, bool) or not isinstance(n, int):
-            raise TypeError(f"{name} must be an int, got {type(n).__name__}")
-        if n < low:
-            raise ValueError(f"{name} must be at least {low}, got {n}")
+    if group is not None and not isinstance(group, bool):
+        raise TypeError(f"group must be a bool or None, got {type(group).__name__}")
+    if not isinstance(edge_labels, (str, bool)):
+        raise TypeError(f"edge_labels must be a str or a bool, got {type(edge_labels).__name__}")
+    if edge_labels is True:
+        edge_labels = "value"
+    elif edge_labels is False:
+        edge_labels = None
+    elif edge_labels not in EDGE_LABELS:
+        raise ValueError(f"edge_labels must be one of {', '.join(map(repr, EDGE_LABELS))} or False, got {edge_labels!r}")
+    if edge_width not in EDGE_WIDTHS:
+        raise ValueError(f"edge_width must be None or 'flow', got {edge_width!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
+        raise TypeError(f"max_nodes must be an int, got {type(max_nodes).__name__}")
+    if max_nodes < 1:
+        raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
+    return _Options(rankdir, show_grad, edge_labels, edge_width, group, show_constants, legend,
+                    check_precision(precision))
+
+
+def _check_step(step, root: Value) -> BackwardState | None:
+    if step is None or isinstance(step, ForwardStep):
+        if isinstance(step, ForwardStep) and step.node is not None and step.node not in topological_order(root):
+            raise ValueError("step belongs to another graph: its node is not in root's graph")
+        return None
+    if not isinstance(step, Step):
+        raise TypeError(f"step must be a Step from backward_steps or forward_steps, got {type(step).__name__}")
+    state = step.state()
+    if state.root is not root:
+        raise ValueError("step belongs to a backward pass from another root")
+    return state
 
 
 def _highlighted(highlight) -> tuple[set[Value], set[tuple[Value, int]]]:
@@ -244,33 +394,59 @@ def _role(node: Value, root: Value) -> str:
     return "intermediate" if node.parents else "input"
 
 
-def _node_label(node: Value, show_grad: bool, partial: bool, precision: int) -> str:
-    lines = []
-    if node.label:
-        op = f" = {html.escape(node.op)}" if node.op else ""
-        lines.append(f"<B>{_html_lines(node.label)}</B>{op}")
-    elif node.op:
-        lines.append(f"<B>{html.escape(node.op)}</B>")
-    lines.append(f"data {_number(node.data, precision)}")
-    if show_grad:
-        grad = f"grad {_number(node.grad, precision)}"
-        lines.append(f'<FONT COLOR="{_PARTIAL}"><I>{grad} so far</I></FONT>' if partial else grad)
-    return "<" + "<BR/>".join(lines) + ">"
+def _expression(node: Value, folded: set[Value], num) -> str:
+    """The node's op with its folded constants in place: ``2 * ·``, ``1 - ·``, ``exp(2)``."""
+    args = [num(p.data) if p in folded else "·" for p in node.parents]
+    op = node.op
+    if all(a == "·" for a in args):
+        return op
+    if len(args) == 2 and op in ("+", "-", "*", "/", "**"):
+        return f"{args[0]} {op} {args[1]}"
+    if op.startswith("**"):
+        return f"({args[0]}){op}"
+    return f"{op}({', '.join(args)})"
 
 
-def _number(x: float, precision: int) -> str:
-    # Fixed-point, as micrograd draws; huge values in exponent form so labels stay short.
-    return f"{x:.{precision}e}" if abs(x) >= 1e12 else f"{x:.{precision}f}"
+def _layers(drawn: list[Value]) -> dict[Value, str]:
+    """Each node labelled ``L<k>.…`` (as ``nn`` labels a network's nodes) and its layer."""
+    return {node: m.group(1) for node in drawn if (m := _LAYER.match(node.label))}
 
 
-def _html_lines(text: str, align: str = "CENTER") -> str:
-    """Any text as the body of a Graphviz HTML label: escaped, one line per line.
+def _captions(drawn: list[Value], layer: Mapping[Value, str]) -> tuple[Group, ...]:
+    """``L0: 4 tanh units`` for each layer, from the labels of its neurons' nodes."""
+    units: dict[str, set[str]] = {}
+    activations: dict[str, set[str]] = {}
+    for node in drawn:
+        m = _UNIT.match(node.label)
+        if m and node in layer:
+            units.setdefault(m.group(1), set()).add(m.group(2))
+            if m.group(3) == "a" and node.op:
+                activations.setdefault(m.group(1), set()).add(node.op)
+    groups = []
+    for key in dict.fromkeys(layer.values()):
+        n = len(units.get(key, ()))
+        acts = activations.get(key, set())
+        kind = next(iter(acts)) if len(acts) == 1 else ("linear" if not acts else "mixed")
+        groups.append(Group(key, f"{key}: {n} {kind} unit{'' if n == 1 else 's'}" if n else key))
+    return tuple(sorted(groups, key=lambda g: int(g.key[1:])))
 
-    Characters that cannot be shown (lone surrogates, control characters) are written as
-    their Python escapes, so every label is valid UTF-8 that ``dot`` accepts.
-    """
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    shown = "".join(c if c.isprintable() or c == "\n" else c.encode("unicode_escape").decode("ascii") for c in text)
-    br = "<BR/>" if align == "CENTER" else f'<BR ALIGN="{align}"/>'
-    body = br.join(html.escape(line, quote=False) for line in shown.split("\n"))
-    return body + br if align != "CENTER" else body
+
+def _flow_widths(flows: Mapping) -> dict:
+    """Pen widths from flows on a log scale: the strongest flow thickest, zero thinnest."""
+    logs = [math.log10(f) for f in flows.values() if 0.0 < f < math.inf]
+    if not flows:
+        return {}
+    hi = max(logs, default=0.0)
+    lo = max(min(logs, default=hi), hi - _FLOW_DECADES)
+    thin, thick = _FLOW_WIDTHS
+    widths = {}
+    for key, f in flows.items():
+        if f == 0.0:
+            widths[key] = thin
+        elif not f < math.inf:  # inf or nan: as strong as can be drawn
+            widths[key] = thick
+        elif hi == lo:
+            widths[key] = (thin + thick) / 2
+        else:
+            widths[key] = round(thin + (thick - thin) * max(0.0, math.log10(f) - lo) / (hi - lo), 6)
+    return widths

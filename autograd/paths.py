@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .backprop import _require_value, grad, topological_order
-from .steps import _name
+from .text import DEFAULT_PRECISION, check_precision, format_number, node_name
 from .value import Value
 
 
@@ -33,8 +33,8 @@ class Path:
     product: float
 
     def __repr__(self) -> str:
-        factors = " * ".join(f"{e:.6g}" for e in self.edges) or "1 (empty path)"
-        return f"<Path {self.route()}: {factors} = {self.product:.6g}>"
+        factors = " * ".join(map(_num, self.edges)) or "1 (empty path)"
+        return f"<Path {self.route()}: {factors} = {_num(self.product)}>"
 
     def route(self) -> str:
         """The nodes by name, e.g. ``w -> <*> -> z -(operand 2)-> L``.
@@ -42,11 +42,11 @@ class Path:
         An edge is only named by its operand number where the parent is an operand of the
         child more than once (``z*z``), the one case where nodes alone are ambiguous.
         """
-        parts = [_name(self.nodes[0])]
+        parts = [node_name(self.nodes[0])]
         for parent, child, slot in zip(self.nodes, self.nodes[1:], self.edge_indices):
             twice = sum(p is parent for p in child.parents) > 1
             arrow = f" -(operand {slot + 1})-> " if twice else " -> "
-            parts.append(arrow + _name(child))
+            parts.append(arrow + node_name(child))
         return "".join(parts)
 
 
@@ -90,25 +90,31 @@ def paths(root: Value, wrt: Value, *, max_paths: int = 10_000, max_edges: int = 
     return list(_walk(root, wrt, counts)) if n else []
 
 
-def explain_paths(root: Value, wrt: Value, *, max_paths: int = 100) -> str:
+def explain_paths(root: Value, wrt: Value, *, max_paths: int = 100, precision: int = DEFAULT_PRECISION) -> str:
     """The distributed chain rule for ``d root / d wrt`` written out with the numbers.
 
     One line per path (its nodes and the product of its edge derivatives), then their sum
-    beside the gradient backpropagation computes. No ``.grad`` is changed.
+    beside the gradient backpropagation computes, every number with ``precision``
+    significant digits. No ``.grad`` is changed.
     """
+    check_precision(precision)
     found = paths(root, wrt, max_paths=max_paths)
-    d = f"d{_name(root)}/d{_name(wrt)}"
+
+    def num(x: float) -> str:
+        return format_number(x, precision)
+
+    d = f"d{node_name(root)}/d{node_name(wrt)}"
     (by_backprop,) = grad(root, [wrt])
     if not found:
-        return f"{d} = 0: {_name(wrt)} has no path to {_name(root)}."
+        return f"{d} = 0: {node_name(wrt)} has no path to {node_name(root)}."
     total = sum(p.product for p in found)
     lines = [f"{d} = sum over {_plural(len(found), 'path')} of the product of the local derivatives on its edges:"]
     for i, p in enumerate(found, 1):
         lines.append(f"  path {i}: {p.route()}")
-        factors = " * ".join(f"{e:.6g}" for e in p.edges) or "1 (the output itself)"
-        lines.append(f"          {factors} = {p.product:.6g}")
-    terms = " + ".join(f"{p.product:.6g}" for p in found) if len(found) <= 10 else f"the {len(found)} products"
-    lines.append(f"{d} = {terms} = {total:.6g}   (backpropagation: {by_backprop:.6g})")
+        factors = " * ".join(map(num, p.edges)) or "1 (the output itself)"
+        lines.append(f"          {factors} = {num(p.product)}")
+    terms = " + ".join(num(p.product) for p in found) if len(found) <= 10 else f"the {len(found)} products"
+    lines.append(f"{d} = {terms} = {num(total)}   (backpropagation: {num(by_backprop)})")
     return "\n".join(lines)
 
 
@@ -179,6 +185,10 @@ def _walk(root: Value, wrt: Value, counts: dict[Value, int]) -> Iterator[Path]:
         tried.append(0)
         slots.append(slot)
         factors.append(local)
+
+
+def _num(x: float) -> str:
+    return format_number(x, DEFAULT_PRECISION)
 
 
 def _plural(n: int, word: str) -> str:

@@ -8,8 +8,8 @@ written (or a leaf, written on the spot), so the walk never goes more than one n
 and a node shared by several paths, or by several objects pickled together, stays one node.
 
 Ops are written by name: the built-in ones as the module attribute that holds them, ``x**e``
-as its exponent. A user-defined ``Op`` is written as its name and two functions, which
-pickle finds by their qualified names; a lambda or a nested function has none, and pickling
+as its exponent. A user-defined ``Op`` is written as its name, its two functions, which
+pickle finds by their qualified names, and its formula; a lambda or a nested function has none, and pickling
 such an op raises ``TypeError`` naming it (``copy.deepcopy`` shares ops, so it works).
 """
 
@@ -96,7 +96,7 @@ def _reduce_op(op: Op):
                 f"cannot pickle op {op.name!r}: its {role} is a lambda or a nested function, "
                 "which pickle cannot find by name; define it with def at the top of a module"
             )
-    return Op, (op.name, op.forward, op.derivative)
+    return Op, (op.name, op.forward, op.derivative, op.formula)
 
 
 def _reduce_power_op(op: _PowerOp):

@@ -1,57 +1,95 @@
-"""Backpropagation one node at a time, so a notebook can watch the chain rule work.
+"""The forward and backward passes one node at a time, so a learner can watch them.
 
 ``backward_steps(root)`` performs exactly ``autograd.backward(root)``: the same topological
 order, the same float operations in the same sequence, so the grads it leaves are
-bit-identical. It only pauses after each node has sent its gradient to its parents and
-says what it sent.
+bit-identical. It pauses after each node has sent its gradient to its inputs and says what
+it sent. ``forward_steps(root)`` replays the forward pass that built the graph.
+
+Each ``Step`` carries the state of its pass (``step.state()``): what every node has received
+so far and whether it is complete. Drawings read that state from the step they are given;
+nothing about a pass under way is kept anywhere else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .backprop import _check_contribution, topological_order
+from .backprop import _check_contribution, _require_value, topological_order
+from .text import DEFAULT_PRECISION, constants, format_number, node_name
 from .value import Value, _Mode
-
-# Nodes whose grad a paused backward_steps pass has not finished, one set per pass under
-# way: drawings show those grads as partial sums. A pass removes its set when it finishes
-# or is closed.
-_passes_under_way: dict[int, set[Value]] = {}
-
-
-def _pending_grads() -> set[Value]:
-    """Every node whose gradient some paused ``backward_steps`` pass is still summing."""
-    return set().union(*_passes_under_way.values())
-
-
-def _name(node: Value) -> str:
-    """How texts name a node: its label, else its op in angle brackets, else the constant."""
-    if node.label:
-        return node.label
-    if node.op:
-        return f"<{node.op}>"
-    return f"<const {node.data:.6g}>"
 
 
 @dataclass(frozen=True)
 class Contribution:
-    """What one edge sent backwards: ``parent.grad += local_grad * node.grad``."""
+    """What one edge sent backwards: ``parent.grad += local_grad * node.grad``.
+
+    ``received`` of ``expected`` is how many of its contributions the parent had after this
+    one (``expected`` counts its edges to consumers); ``total`` is the sum it had then.
+    """
 
     parent: Value
     local_grad: float
     amount: float
+    slot: int = 0
+    received: int = 1
+    expected: int = 1
+    total: float = 0.0
+
+    @property
+    def completes(self) -> bool:
+        """True when this was the parent's last contribution of the pass."""
+        return self.received == self.expected
 
     def __repr__(self) -> str:
-        return f"<{_name(self.parent)}.grad += {self.amount:.6g} (local derivative {self.local_grad:.6g})>"
+        return f"<{node_name(self.parent)}.grad += {_num(self.amount)} (local derivative {_num(self.local_grad)})>"
+
+
+@dataclass(frozen=True)
+class BackwardState:
+    """A backward pass after some step: each node's sum so far and how many of its
+    contributions it has received. ``held`` is what each leaf held before the pass (added to
+    its ``.grad`` once it is complete)."""
+
+    root: Value
+    grads: dict[Value, float]
+    received: dict[Value, int]
+    expected: dict[Value, int]
+    held: dict[Value, float]
+
+    def complete(self, node: Value) -> bool:
+        return node is self.root or self.received.get(node, 0) == self.expected.get(node, 0)
+
+
+@dataclass
+class _Pass:
+    """What a backward pass has done so far: its steps, shared by all of them."""
+
+    root: Value
+    expected: dict[Value, int]
+    held: dict[Value, float]
+    constants: set[Value]
+    steps: list = field(default_factory=list)
+
+    def state(self, number: int) -> BackwardState:
+        grads: dict[Value, float] = {self.root: 1.0}
+        received: dict[Value, int] = {}
+        for step in self.steps[1 : number + 1]:
+            for c in step.contributions:
+                grads[c.parent] = c.total
+                received[c.parent] = c.received
+        return BackwardState(self.root, grads, received, self.expected, self.held)
 
 
 @dataclass(frozen=True)
 class Step:
-    """One node of the backward pass, just after it sent its gradient to its parents.
+    """One step of the backward pass, just after ``node`` sent its gradient to its inputs.
 
-    ``number`` counts from 1 (the root) to ``total``; ``grad`` is the node's final
-    gradient; ``contributions`` has one entry per edge to a parent (empty for a leaf).
+    Step 0 is the forward pass done and the root seeded with 1; it sends nothing. ``grad`` is
+    the node's gradient from this pass (complete by its step); ``held`` is what a leaf held
+    before the pass, added to its ``.grad`` once complete (0 for every other node).
+    ``contributions`` has one entry per edge to an input, in the order of ``node.parents``;
+    the text leaves out the unnamed constants (``autograd.text.constants``) among them.
     """
 
     number: int
@@ -59,17 +97,40 @@ class Step:
     node: Value
     grad: float
     contributions: tuple[Contribution, ...]
+    held: float = 0.0
+    _pass: _Pass | None = field(default=None, repr=False, compare=False)
+
+    direction = "backward"
+
+    def state(self) -> BackwardState:
+        """Every node's gradient so far and whether it is complete, after this step."""
+        return self._pass.state(self.number)
 
     def __repr__(self) -> str:
-        sent = "".join(f"; {line}" for line in self._sent(aligned=False))
-        return f"<Step {self.number}/{self.total}: {_name(self.node)}{self._kind()}, grad {self.grad:.6g}{sent}>"
+        sent = "".join(f"; {line}" for line in self._sent(DEFAULT_PRECISION, aligned=False))
+        return f"<Step {self.number}/{self.total}: {node_name(self.node)}{self._kind()}, grad {_num(self.grad)}{sent}>"
 
     def __str__(self) -> str:
-        head = f"Step {self.number} of {self.total}: {_name(self.node)}{self._kind()} has its final grad {self.grad:.6g}"
-        if not self.contributions:
-            return head + "; a leaf sends nothing back"
-        lines = self._sent(aligned=True)
-        return "\n".join([head + " and sends local derivative * grad to its parents:", *lines])
+        return self.describe()
+
+    def describe(self, precision: int = DEFAULT_PRECISION) -> str:
+        """The step in words, numbers written with ``precision`` significant digits."""
+
+        def num(x: float) -> str:
+            return format_number(x, precision)
+
+        name = node_name(self.node)
+        head = f"Step {self.number} of {self.total}: "
+        if self.number == 0:
+            return head + (f"the forward pass is done and {name} is seeded with d{name}/d{name} = 1; "
+                           "every other gradient starts from 0 in this pass.")
+        own = self._pass.expected.get(self.node, 0) if self._pass else 0
+        got = "is the output" if own == 0 else f"has all {own} of its contributions"
+        head += f"{name}{self._kind()} {got}: grad {num(self.grad)} this pass"
+        if not self.node.parents:
+            return head + _held_note(self.node, self.grad, self.held, num) + "; a leaf sends nothing back."
+        lines = self._sent(precision, aligned=True)
+        return "\n".join([head + ".", "It sends local derivative × grad to each input:", *lines])
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         # IPython shows the multi-line form as a notebook cell's output.
@@ -81,57 +142,168 @@ class Step:
             return " (leaf)"
         return f" [{node.op}]" if node.label else ""  # unlabelled: the name already is the op
 
-    def _sent(self, aligned: bool) -> list[str]:
-        names = [f"{_name(c.parent)}.grad" for c in self.contributions]
-        width, indent = (max(map(len, names), default=0), "  ") if aligned else (0, "")
-        return [
-            f"{indent}{name:<{width}} += {c.local_grad:.6g} * {self.grad:.6g} = {c.amount:.6g}"
-            for name, c in zip(names, self.contributions)
-        ]
+    def _sent(self, precision: int, aligned: bool) -> list[str]:
+        def num(x: float) -> str:
+            return format_number(x, precision)
+
+        # Constants get their share too (in .contributions) but are not named in the text,
+        # as drawings write them inside the node they feed.
+        told = [c for c in self.contributions if not (self._pass and c.parent in self._pass.constants)]
+        names = [f"{node_name(c.parent)}.grad" for c in told]
+        sums = [f"{num(c.local_grad)} × {num(self.grad)} = {num(c.amount)}" for c in told]
+        if not aligned:
+            return [f"{n} += {s}" for n, s in zip(names, sums)]
+        width, sum_width = max(map(len, names), default=0), max(map(len, sums), default=0)
+        lines = []
+        for name, text, c in zip(names, sums, told):
+            if c.completes:
+                held = self._pass.held.get(c.parent, 0.0) if self._pass else 0.0
+                note = "complete" + _held_note(c.parent, c.total, held, num)
+            else:
+                note = f"{c.received} of {c.expected} received, sum so far {num(c.total)}"
+            lines.append(f"  {name:<{width}} += {text:<{sum_width}}   ({note})")
+        return lines
 
 
-def backward_steps(root: Value) -> Iterator[Step]:
+@dataclass(frozen=True)
+class ForwardStep:
+    """One step of the forward pass: ``node`` computed from ``inputs``.
+
+    Step 0 has every leaf given and nothing computed (``node`` is None). ``value`` is the
+    node's data; ``local_grads`` are the local derivatives recorded on its incoming edges.
+    """
+
+    number: int
+    total: int
+    node: Value | None
+    inputs: tuple[Value, ...]
+    value: float
+    local_grads: tuple[float, ...]
+    _ops: tuple = field(default=(), repr=False, compare=False)
+
+    direction = "forward"
+
+    def computed(self, node: Value) -> bool:
+        """Whether ``node`` has its value after this step (a leaf always has)."""
+        return not node.parents or node in self._ops[: self.number]
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self, precision: int = DEFAULT_PRECISION) -> str:
+        """The step in words, numbers written with ``precision`` significant digits."""
+
+        def num(x: float) -> str:
+            return format_number(x, precision)
+
+        head = f"Forward step {self.number} of {self.total}: "
+        if self.node is None:
+            return head + "the inputs are given; nothing is computed yet."
+        args = ", ".join(f"{node_name(p)} = {num(p.data)}" for p in self.inputs)
+        local = ", ".join(f"d{node_name(self.node)}/d{node_name(p)} = {num(g)}"
+                          for p, g in zip(self.inputs, self.local_grads))
+        return (head + f"{node_name(self.node)}{f' [{self.node.op}]' if self.node.label else ''} = "
+                f"{num(self.value)} from {args}.\nThe local derivatives recorded on its edges: {local}.")
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(str(self))
+
+    def __repr__(self) -> str:
+        what = "inputs given" if self.node is None else f"{node_name(self.node)} = {_num(self.value)}"
+        return f"<ForwardStep {self.number}/{self.total}: {what}>"
+
+
+def _num(x: float) -> str:
+    return format_number(x, DEFAULT_PRECISION)
+
+
+def _held_note(node: Value, this_pass: float, held: float, num) -> str:
+    """How a leaf's ``.grad`` ends when it held a gradient before the pass."""
+    if held == 0.0 or node.parents:
+        return ""
+    return f"; with the {num(held)} it held, {node_name(node)}.grad becomes {num(this_pass + held)}"
+
+
+def consumers(order: list[Value]) -> dict[Value, int]:
+    """How many edges lead out of each node of ``order`` to another node of it."""
+    count = dict.fromkeys(order, 0)
+    for node in order:
+        for parent in node.parents:
+            count[parent] += 1
+    return count
+
+
+def backward_steps(root: Value, leaves: bool = False) -> Iterator[Step]:
     """Perform ``autograd.backward(root)`` one node at a time, yielding a ``Step`` after each.
 
-    Nodes come in reverse topological order (the root first). While the pass is paused,
-    every node already yielded holds its final gradient and every other node holds the sum
-    of what it has been sent so far (``autograd.draw`` shows those grads as partial).
-    Leaves accumulate across passes as with ``backward``: the grad a leaf held before is
-    added when the leaf is reached, or when the pass is closed early (``break`` out of the
-    loop, ``.close()``), so nothing accumulated earlier is lost. Exhausting the generator
-    leaves every grad bit-identical to ``root.backward()``. Under ``detect_anomaly()`` the
-    step whose contribution is nan or inf raises ``FloatingPointError``, as ``backward`` does.
+    Step 0 is the forward pass done, with the root seeded; then the nodes with inputs come in
+    reverse topological order (the root first), each once every consumer has sent to it.
+    Leaves send nothing and get no step of their own unless ``leaves=True``. A leaf's grad is
+    complete when its last consumer sends; what it held before the pass is added then, as
+    ``backward`` does, or when the pass is closed early (``break``, ``.close()``), so nothing
+    accumulated earlier is lost. Exhausting the generator leaves every grad bit-identical to
+    ``root.backward()``. Under ``detect_anomaly()`` the step whose contribution is nan or inf
+    raises ``FloatingPointError``, as ``backward`` does.
     """
-    return _steps(root, topological_order(root))
+    _require_value(root, "root")
+    if not isinstance(leaves, bool):
+        raise TypeError(f"leaves must be a bool, got {type(leaves).__name__}")
+    return _steps(root, topological_order(root), leaves)
 
 
-def _steps(root: Value, order: list[Value]) -> Iterator[Step]:
+def _steps(root: Value, order: list[Value], leaves: bool) -> Iterator[Step]:
     # The same operations as autograd.backward, in the same order: the sum for each node
     # starts from zero and a leaf's earlier grad is added once all of this pass's
-    # contributions are in (by the time a leaf is reached, none are left to come).
-    earlier = {node: node.grad for node in order if not node.parents}
+    # contributions are in.
+    expected = consumers(order)
+    held = {node: node.grad for node in order if not node.parents}
+    record = _Pass(root, expected, held, constants(order, root))
+    shown = [node for node in reversed(order) if leaves or node.parents]
+    total = len(shown)
+    waiting = dict(held)  # leaves whose earlier grad is not added back yet
     for node in order:
         node.grad = 0.0
     root.grad = 1.0
+    if root in waiting:
+        root.grad += waiting.pop(root)
+    received = dict.fromkeys(order, 0)
+    this_pass = {root: 1.0}  # each node's sum so far, before any earlier grad is added back
     check = _Mode.anomaly
-    pending = set(order)
-    _passes_under_way[id(pending)] = pending
     try:
-        total = len(order)
-        for number, node in enumerate(reversed(order), 1):
+        step = Step(0, total, root, 1.0, (), held.get(root, 0.0), record)
+        record.steps.append(step)
+        yield step
+        for number, node in enumerate(shown, 1):
             g = node.grad
             sent = []
-            for parent, local in zip(node.parents, node.local_grads):
+            for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
                 amount = local * g
                 if check:
                     _check_contribution(node, local, g, amount)
                 parent.grad += amount
-                sent.append(Contribution(parent, local, amount))
-            if not node.parents:
-                node.grad += earlier.pop(node)
-            pending.discard(node)
-            yield Step(number, total, node, node.grad, tuple(sent))
+                received[parent] += 1
+                this_pass[parent] = parent.grad
+                count = received[parent]
+                sent.append(Contribution(parent, local, amount, slot, count, expected[parent], this_pass[parent]))
+                if count == expected[parent] and parent in waiting:
+                    parent.grad += waiting.pop(parent)
+            step = Step(number, total, node, this_pass.get(node, 0.0), tuple(sent), held.get(node, 0.0), record)
+            record.steps.append(step)
+            yield step
     finally:
-        for leaf, grad_before in earlier.items():
+        for leaf, grad_before in waiting.items():
             leaf.grad += grad_before
-        del _passes_under_way[id(pending)]
+
+
+def forward_steps(root: Value) -> Iterator[ForwardStep]:
+    """The forward pass that built ``root``'s graph, one op node at a time.
+
+    Step 0 has the leaves given; then each node with inputs in topological order (inputs
+    first), with its value and the local derivatives the forward pass recorded on its edges.
+    Nothing is recomputed or changed.
+    """
+    _require_value(root, "root")
+    ops = tuple(node for node in topological_order(root) if node.parents)
+    yield ForwardStep(0, len(ops), None, (), float("nan"), (), ops)
+    for number, node in enumerate(ops, 1):
+        yield ForwardStep(number, len(ops), node, node.parents, node.data, tuple(node.local_grads), ops)

@@ -94,18 +94,25 @@ class Op:
     An ``Op`` is callable on Values or numbers, so a user-defined op behaves like a built-in::
 
         softsign = Op("softsign", lambda x: x / (1 + abs(x)),
-                      lambda x, out: (1 / (1 + abs(x)) ** 2,))
+                      lambda x, out: (1 / (1 + abs(x)) ** 2,), formula="1/(1 + |x|)²")
+
+    ``formula`` (optional) is the local derivative as text, one per input or one for all,
+    shown on the edges by ``draw(..., edge_labels="formula")``.
         y = softsign(Value(0.5))
     """
 
-    __slots__ = ("name", "forward", "derivative")
+    __slots__ = ("name", "forward", "derivative", "formula")
 
-    def __init__(self, name: str, forward=None, derivative=None):
+    def __init__(self, name: str, forward=None, derivative=None, formula: str | tuple[str, ...] | None = None):
         if not isinstance(name, str):
             raise TypeError(f"Op name must be a str, got {type(name).__name__}")
+        texts = (formula,) if isinstance(formula, str) else formula
+        if formula is not None and not (isinstance(texts, tuple) and all(isinstance(t, str) for t in texts)):
+            raise TypeError(f"Op formula must be a str or a tuple of str (one per input), got {type(formula).__name__}")
         self.name = name
         self.forward = forward
         self.derivative = derivative
+        self.formula = formula  # how drawings write the local derivatives (edge_labels="formula")
 
     def __call__(self, *args) -> Value:
         if self.forward is None or self.derivative is None:

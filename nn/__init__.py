@@ -3,13 +3,17 @@
 Neurons, layers and MLPs whose every scalar is an ``autograd.Value``; losses, PyTorch-style
 optimizers, 2-D toy datasets, a training loop with a progress bar, JSON model files, and
 the seeds' layer-wise matrix backpropagation (``nn.matrix``) to check the engine against.
+``draw_network`` draws a network as the notes do: units in columns, weights on connections.
+``to_torch`` and ``from_torch`` bridge to PyTorch both ways (torch stays optional).
 """
 
 from . import data, losses, matrix, optim
 from .io import load, save
 from .layers import ACTIVATIONS, MLP, Layer, Neuron
 from .module import Module
+from .network import draw_network
 from .optim import SGD, Adam
+from .torch_bridge import from_torch, save_torch, to_torch
 from .train import LOSSES, History, evaluate, fit, predict
 
 __all__ = [
@@ -23,12 +27,16 @@ __all__ = [
     "Neuron",
     "SGD",
     "data",
+    "draw_network",
     "evaluate",
     "fit",
+    "from_torch",
     "load",
     "losses",
     "matrix",
     "optim",
     "predict",
     "save",
+    "save_torch",
+    "to_torch",
 ]

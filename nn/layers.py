@@ -72,8 +72,9 @@ def _check_activation(activation, name: str = "activation") -> str:
     return activation
 
 
-def as_inputs(x, nin: int, where: str) -> tuple[Value, ...]:
-    """One sample as a tuple of Values: numbers and numpy entries are lifted once, here.
+def as_inputs(x, nin: int, where: str, names: Sequence[str] | None = None) -> tuple[Value, ...]:
+    """One sample as a tuple of Values: numbers and numpy entries are lifted once, here,
+    labelled with ``names`` (``x0, x1, ...``) so drawings and paths can name them.
 
     ``x`` may be a sequence of numbers or Values, or a 1-D numpy array. A set has no order
     and a dict would give its keys, so both are refused.
@@ -89,13 +90,19 @@ def as_inputs(x, nin: int, where: str) -> tuple[Value, ...]:
     xs = tuple(x)
     if len(xs) != nin:
         raise ValueError(f"{where} expects {nin} inputs, got {len(xs)}")
+    names = names or input_names(nin)
     try:
-        return tuple(v if isinstance(v, Value) else Value(v) for v in xs)
+        return tuple(v if isinstance(v, Value) else Value(v, name) for v, name in zip(xs, names))
     except TypeError:
         bad = next(i for i, v in enumerate(xs) if not isinstance(v, (Value, Real)) or isinstance(v, bool))
         raise TypeError(
             f"{where} input {bad} must be a number or a Value, got {type(xs[bad]).__name__}"
         ) from None
+
+
+def input_names(nin: int) -> tuple[str, ...]:
+    """The labels of a network's inputs: ``x0, x1, ...``."""
+    return tuple(f"x{i}" for i in range(nin))
 
 
 class Neuron(Module):
@@ -109,6 +116,7 @@ class Neuron(Module):
         # A tuple, not a list: ops.dot reads tuples of Values without copying them.
         self.w = tuple(Parameter(rng.uniform(-bound, bound), f"w{i}") for i in range(nin))
         self.b = Parameter(0.0, "b")
+        self._name_outputs()
 
     @property
     def nin(self) -> int:
@@ -116,8 +124,18 @@ class Neuron(Module):
 
     def __call__(self, x) -> Value:
         z = ops.dot(self.w, as_inputs(x, self.nin, "Neuron"), self.b)
+        z.label = self._names[0]
         g = ACTIVATIONS[self.activation]
-        return z if g is None else g(z)
+        if g is None:
+            return z
+        a = g(z)
+        a.label = self._names[1]
+        return a
+
+    def _name_outputs(self) -> None:
+        # The neuron's place is its bias's label without the "b": "L1.n0." (or "" alone).
+        place = self.b.label[:-1] if self.b.label.endswith("b") else ""
+        self._names = (place + "z", place + "a")
 
     def config(self) -> dict:
         return {"nin": self.nin, "activation": self.activation}
@@ -149,8 +167,20 @@ class Layer(Module):
         neurons = self.neurons
         # One dot node per neuron; affine reads the inputs once for all of them.
         zs = ops.affine([n.w for n in neurons], xs, [n.b for n in neurons])
+        z_names, a_names = self._names
+        for z, name in zip(zs, z_names):
+            z.label = name
         g = ACTIVATIONS[self.activation]
-        return zs if g is None else list(map(g, zs))
+        if g is None:
+            return zs
+        activations = list(map(g, zs))
+        for a, name in zip(activations, a_names):
+            a.label = name
+        return activations
+
+    def _name_outputs(self) -> None:
+        # Precomputed, so naming costs the forward pass one attribute store per node.
+        self._names = tuple(tuple(n._names[k] for n in self.neurons) for k in (0, 1))
 
     def config(self) -> dict:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
@@ -182,6 +212,7 @@ class MLP(Module):
         ]
         self.activation = activation
         self.output_activation = output_activation
+        self._input_names = input_names(nin)
         self.label_parameters()  # L0.n0.w0, ...
 
     @property
@@ -189,7 +220,7 @@ class MLP(Module):
         return self.layers[0].nin
 
     def __call__(self, x) -> Value | list[Value]:
-        xs = as_inputs(x, self.nin, "MLP")
+        xs = as_inputs(x, self.nin, "MLP", self._input_names)
         for layer in self.layers:
             xs = layer.forward(xs)
         return xs[0] if len(xs) == 1 else xs

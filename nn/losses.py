@@ -51,9 +51,14 @@ def _pairs(pred, target, where: str, path: str = "") -> Iterable[tuple]:
         yield from _pairs(p, t, where, f"{path}[{i}]")
 
 
+def _named(loss: Value) -> Value:
+    loss.label = "loss"  # so drawings, steps and paths name it
+    return loss
+
+
 def _reduce(terms: list[Value]) -> Value:
     # One sample is its own loss: no mean node to clutter its drawing.
-    return terms[0] if len(terms) == 1 else ops.mean(terms)
+    return _named(terms[0] if len(terms) == 1 else ops.mean(terms))
 
 
 def mse(pred, target) -> Value:
@@ -119,11 +124,11 @@ def cross_entropy(logits, class_index) -> Value:
     where = "cross_entropy"
     rows = _as_list(logits, "logits", where)
     if not rows or _is_scalar(rows[0]):
-        return _one_cross_entropy(rows, class_index, where)
+        return _named(_one_cross_entropy(rows, class_index, where))
     classes = _as_list(class_index, "class_index", where)
     if len(classes) != len(rows):
         raise ValueError(f"{where}: {len(rows)} rows of logits but {len(classes)} class indices")
-    return ops.mean([_one_cross_entropy(z, c, where) for z, c in zip(rows, classes)])
+    return _named(ops.mean([_one_cross_entropy(z, c, where) for z, c in zip(rows, classes)]))
 
 
 def l2(parameters: Iterable[Value]) -> Value:

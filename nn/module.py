@@ -46,10 +46,27 @@ class Module:
 
         ``layers.1.neurons.0.w.2`` becomes ``L1.n0.w2`` and ``layers.1.neurons.0.b`` becomes
         ``L1.n0.b``. ``Layer`` and ``MLP`` call this when they are built; a lone ``Neuron``
-        keeps ``w0, w1, ..., b``.
+        keeps ``w0, w1, ..., b``. The nodes a neuron computes are named after the same place
+        (``L1.n0.z``, ``L1.n0.a``).
         """
         for name, p in self.named_parameters():
             p.label = name.replace("layers.", "L").replace("neurons.", "n").replace("w.", "w")
+        for module in reversed(self.modules()):  # a layer reads its neurons' names
+            module._name_outputs()
+
+    def modules(self) -> list[Module]:
+        """This module and every module inside it, parents before children (as PyTorch's)."""
+        found, stack = [], [self]
+        while stack:
+            module = stack.pop()
+            found.append(module)
+            inner = [v for attr, value in vars(module).items() if not attr.startswith("_")
+                     for v in (value if isinstance(value, (list, tuple)) else [value]) if isinstance(v, Module)]
+            stack.extend(reversed(inner))
+        return found
+
+    def _name_outputs(self) -> None:
+        """Work out the labels this module gives the nodes it computes (none by default)."""
 
     def parameters(self) -> list[Parameter]:
         """Every trainable scalar, in the order of ``named_parameters()``."""

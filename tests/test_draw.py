@@ -1,23 +1,25 @@
-"""draw(): the influence diagram as DOT source, rendered by the real `dot`."""
+"""draw(): what the influence diagram shows (its Picture), and how dot lays it out."""
 
+import math
 import re
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from layout import geometry, label_report, overlaps
 
-from autograd import Parameter, Value, backward_steps, draw, draw_step, ops, paths, step_slider
-from autograd.draw import GraphvizNotFoundError
+import nn
+from autograd import Op, Parameter, Value, draw, draw_dot, grad, ops, paths
+from autograd.draw import GraphvizNotFoundError, picture
+from autograd.formulas import edge_formula
+from autograd.text import node_name
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
-
-RED = "#dc2626"
-FILL = {"input": "#dbeafe", "parameter": "#fde68a", "intermediate": "#f3f4f6", "output": "#bbf7d0"}
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def neuron():
@@ -32,151 +34,353 @@ def neuron():
     return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, n=n, o=o)
 
 
-def nodes(g) -> dict[str, str]:
-    """Node id -> its attribute text, from the DOT source."""
-    return dict(re.findall(r"^\t(n\d+) \[(.*)\]$", g.source, re.M))
+def mlp_loss():
+    """One sample through MLP(2, [4, 4, 1]) with tanh, squared error: the network-scale case."""
+    model = nn.MLP(2, [4, 4, 1], activation="tanh", seed=0)
+    loss = nn.losses.mse(model([0.5, -1.0]), 0.25)
+    loss.backward()
+    return loss
 
 
-def edges(g) -> list[tuple[str, str, str]]:
-    """(tail id, head id, attribute text) for every edge, in source order."""
-    return re.findall(r"^\t(n\d+) -> (n\d+)(?: \[(.*)\])?$", g.source, re.M)
+def softmax_divergence():
+    """Notebook 3's softmax picture: the full Jacobian's nine edges, logs and a dot."""
+    z = [Value(1.0, "z1"), Value(2.0, "z2"), Value(0.5, "z3")]
+    y = ops.softmax(z)
+    for j, yj in enumerate(y, 1):
+        yj.label = f"y{j}"
+    d = [Value(0.2, "d1"), Value(0.7, "d2"), Value(0.1, "d3")]
+    div = -ops.dot(d, [yj.log() for yj in y])
+    div.label = "Div"
+    div.backward()
+    return div
 
 
-def node_id(g, label: str) -> str:
-    (found,) = [i for i, attrs in nodes(g).items() if f"<B>{label}</B>" in attrs]
+def three_input_neuron():
+    n = nn.Neuron(3, "tanh", seed=1)
+    a = n([Value(1.0, "x0"), Value(-2.0, "x1"), Value(0.5, "x2")])
+    a.backward()
+    return a
+
+
+GRAPHS = {"MLP(2,[4,4,1])": mlp_loss, "softmax + divergence": softmax_divergence, "3-input neuron": three_input_neuron}
+
+
+def shown(p, name: str):
+    """The picture's node whose title starts with ``name``."""
+    (found,) = [n for n in p.nodes if n.lines[0] == name or n.lines[0].startswith(name + " = ")]
     return found
 
 
-def svg_text(svg: str) -> list[str]:
-    """The text lines of a rendered SVG (which must be well-formed XML)."""
-    root = ET.fromstring(svg)
-    return [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")]
-
-
-def run_dot(source: str) -> str:
-    """Render with the real dot, failing on any error or warning it prints."""
-    done = subprocess.run(["dot", "-Tsvg"], input=source.encode("utf-8"), capture_output=True, timeout=60)
-    assert done.returncode == 0 and done.stderr == b"", done.stderr.decode("utf-8", "replace")
-    return done.stdout.decode("utf-8")
+def edges_into(p, node):
+    return [e for e in p.edges if e.head == node.key]
 
 
 # -- what a node shows ---------------------------------------------------------------------
 
 
-def test_nodes_show_label_op_data_and_grad_with_fixed_decimals():
+def test_nodes_show_name_op_data_and_grad_with_significant_digits():
     o, v = neuron()
     o.backward()
-    g = draw(o)
-    attrs = nodes(g)
-    assert "label=<<B>o</B> = tanh<BR/>data 0.7071<BR/>grad 1.0000>" in attrs[node_id(g, "o")]
-    assert "label=<<B>n</B> = dot<BR/>data 0.8814<BR/>grad 0.5000>" in attrs[node_id(g, "n")]
+    p = picture(o)
+    assert shown(p, "o").lines == ("o = tanh", "data 0.7071", "grad 1")
+    assert shown(p, "n").lines == ("n = dot", "data 0.8814", "grad 0.5")
     # dL/dx1 = w1 * 0.5, dL/dw1 = x1 * 0.5 (the seeds' forward-pass rule), dL/db = 0.5.
-    assert "label=<<B>x1</B><BR/>data 2.0000<BR/>grad -1.5000>" in attrs[node_id(g, "x1")]
-    assert "label=<<B>w1</B><BR/>data -3.0000<BR/>grad 1.0000>" in attrs[node_id(g, "w1")]
-    assert "label=<<B>b</B><BR/>data 6.8814<BR/>grad 0.5000>" in attrs[node_id(g, "b")]
-    assert len(attrs) == 7
+    assert shown(p, "x1").lines == ("x1", "data 2", "grad -1.5")
+    assert shown(p, "w1").lines == ("w1", "data -3", "grad 1")
+    assert shown(p, "b").lines == ("b", "data 6.881", "grad 0.5")
+    assert len(p.nodes) == 7 and len(p.edges) == 6
 
 
-def test_a_diagram_reads_the_same_on_every_run():
-    # Notebooks store this text next to each picture: no memory address in it.
-    a = Value(1.0, "a")
-    assert repr(draw(a * a)) == "<autograd.draw.Diagram of 2 nodes>"
+def test_a_vanishing_gradient_is_not_drawn_as_zero():
+    # Twelve sigmoid layers: the first weight's gradient is about 1e-11, not 0.
+    x = Value(0.5, "x")
+    ws = [Parameter(0.1, f"w{k}") for k in range(12)]
+    a = x
+    for w in ws:
+        a = (a * w).sigmoid()
+    a.backward()
+    tiny = ws[0].grad
+    assert 0 < tiny < 1e-9
+    mantissa, exponent = f"{tiny:.3e}".split("e")
+    expected = f"grad {mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+    assert shown(picture(a), "w0").lines[-1] == expected
+    assert expected in draw(a).source
 
 
 def test_precision_and_show_grad():
     o, v = neuron()
     o.backward()
-    assert "label=<<B>o</B> = tanh<BR/>data 0.71<BR/>grad 1.00>" in draw(o, precision=2).source
-    assert "data 0.707107<BR/>grad 1.000000>" in draw(o, precision=6).source
-    assert "label=<<B>o</B> = tanh<BR/>data 1<BR/>grad 1>" in draw(o, precision=0).source
-    hidden = draw(o, show_grad=False)
-    assert "grad" not in hidden.source
-    assert "label=<<B>x1</B><BR/>data 2.0000>" in hidden.source
+    assert shown(picture(o, precision=2), "o").lines == ("o = tanh", "data 0.71", "grad 1")
+    assert shown(picture(o, precision=6), "o").lines[1] == "data 0.707107"
+    exact = shown(picture(o, precision=17), "b").lines[1]
+    assert exact == "data 6.8813735870195432" and float(exact[5:]) == v["b"].data  # 17 digits: exact
+    assert shown(picture(o, precision=1), "o").lines[1] == "data 0.7"
+    assert shown(picture(o, show_grad=False), "x1").lines == ("x1", "data 2")
 
 
 def test_unusual_numbers_stay_short():
-    big, bad = Value(3e300, "big"), Value(float("nan"), "bad")
-    g = draw(big * bad + Value(-1e-9, "tiny"))
-    assert "data 3.0000e+300" in g.source
-    assert "data nan" in g.source
-    assert "data -0.0000" in g.source
+    big, bad, tiny = Value(3e300, "big"), Value(float("nan"), "bad"), Value(-1e-9, "tiny")
+    p = picture(big * bad + tiny)
+    assert shown(p, "big").lines[1] == "data 3e300"
+    assert shown(p, "bad").lines[1] == "data nan"
+    assert shown(p, "tiny").lines[1] == "data -1e-9"
 
 
-def test_unlabelled_nodes_show_their_op_and_constants_their_value():
+# -- constants -----------------------------------------------------------------------------
+
+
+def test_number_leaves_are_written_inside_the_node_they_feed():
     x = Value(1.5, "x")
-    y = (x * 2.0).exp()
-    g = draw(y)
-    attrs = list(nodes(g).values())
-    assert any("label=<<B>*</B><BR/>data 3.0000" in a for a in attrs)
-    assert any("label=<<B>exp</B><BR/>data 20.0855" in a for a in attrs)
-    # The constant 2.0 is a node of its own, with an edge into the product labelled x.
-    (const,) = [i for i, a in nodes(g).items() if "label=<data 2.0000" in a]
-    (into_product,) = [e for e in edges(g) if e[0] == const]
-    assert into_product[2] == "label=1.5000"
+    y = (2 * x).exp() + (1 - x)
+    p = picture(y)
+    titles = sorted(n.lines[0] for n in p.nodes)
+    assert titles == sorted(["x", "2 * ·", "exp", "1 - ·", "+"])
+    assert len(p.edges) == 5  # x into both, each on to the next: no edge from a constant
+    assert "constant input 2.0" in shown(p, "2 * ·").tooltip
+    # The picture changed, the math did not: the constant still has its gradient.
+    two = next(c for c in y.parents[0].parents[0].parents if not c.label)
+    assert grad(y, [two]) == (1.5 * math.exp(3.0),)
+
+
+def test_show_constants_draws_them_as_nodes():
+    x = Value(1.5, "x")
+    y = x * 2.0
+    p = picture(y, show_constants=True)
+    assert sorted(n.lines[0] for n in p.nodes) == ["*", "2", "x"]
+    (into,) = [e for e in p.edges if e.tail == shown(p, "2").key]
+    assert into.label == "1.5"  # d(x * 2)/d2 = x
+
+
+def test_constants_feeding_a_wide_op_stay_nodes():
+    # A dot's inputs are its inputs, numbers or not: only ops of one or two inputs fold them.
+    w = [Parameter(0.5, "w0"), Parameter(-1.0, "w1")]
+    z = ops.dot(w, [Value(2.0), Value(3.0)])
+    assert sorted(n.lines[0] for n in picture(z).nodes) == ["2", "3", "dot", "w0", "w1"]
 
 
 # -- edges ---------------------------------------------------------------------------------
 
 
-def test_edges_follow_the_data_and_carry_local_derivatives():
+def test_edges_carry_local_derivatives_in_the_order_of_the_parents():
     o, v = neuron()
-    g = draw(o)
-    ids = {name: node_id(g, name) for name in v}
-    labelled = {(t, h): a for t, h, a in edges(g)}
-    expected = {  # d child / d parent
-        ("w1", "n"): "label=2.0000",
-        ("w2", "n"): "label=0.0000",
-        ("x1", "n"): "label=-3.0000",
-        ("x2", "n"): "label=1.0000",
-        ("b", "n"): "label=1.0000",
-        ("n", "o"): "label=0.5000",  # 1 - tanh(n)^2 = 1 - 1/2
-    }
-    assert labelled == {(ids[p], ids[c]): a for (p, c), a in expected.items()}
-    assert all(a == "" for _, _, a in edges(draw(o, edge_labels=False)))
+    p = picture(o)
+    n = shown(p, "n")
+    into_n = edges_into(p, n)
+    names = {node.key: node.lines[0] for node in p.nodes}
+    # w1, w2, x1, x2, b: d n / d w_i = x_i, d n / d x_i = w_i, d n / d b = 1.
+    assert [(names[e.tail], e.label) for e in into_n] == [("w1", "2"), ("w2", "0"), ("x1", "-3"), ("x2", "1"), ("b", "1")]
+    (into_o,) = edges_into(p, shown(p, "o = tanh"))
+    assert into_o.label == "0.5"  # 1 - tanh(n)^2 = 1 - 1/2
+    assert all(e.label == "" for e in picture(o, edge_labels=False).edges)
 
 
 def test_a_times_a_draws_two_edges():
     a = Value(3.0, "a")
     sq = a * a
     sq.label = "sq"
-    g = draw(sq)
-    assert edges(g) == [(node_id(g, "a"), node_id(g, "sq"), "label=3.0000")] * 2
+    p = picture(sq)
+    assert [(e.tail, e.head, e.label) for e in p.edges] == [(shown(p, "a").key, shown(p, "sq").key, "3")] * 2
 
 
-def test_rankdir_reaches_the_graph():
-    o, _ = neuron()
-    assert "rankdir=LR" in draw(o).source
-    assert "rankdir=TB" in draw(o, rankdir="TB").source
-
-
-# -- colours and highlights ------------------------------------------------------------------
-
-
-def test_colours_by_role():
+def test_formulas_on_edges():
     o, v = neuron()
-    g = draw(o)
-    attrs = nodes(g)
+    p = picture(o, edge_labels="formula")
+    into_n = [e.label for e in edges_into(p, shown(p, "n"))]
+    assert into_n == ["x1", "x2", "w1", "w2", "1 (bias)"]  # dz/dw_i = x_i, dz/dx_i = w_i
+    assert [e.label for e in edges_into(p, shown(p, "o"))] == ["1 - a²"]
+    both = picture(o, edge_labels="both")
+    assert [e.label for e in edges_into(both, shown(both, "o"))] == ["1 - a² = 0.5"]
 
-    def fill(name):
-        return re.search(r'fillcolor="(#\w+)"', attrs[node_id(g, name)]).group(1)
 
-    assert fill("x1") == fill("x2") == FILL["input"]
-    assert fill("w1") == fill("w2") == fill("b") == FILL["parameter"]
-    assert fill("n") == FILL["intermediate"]
-    assert fill("o") == FILL["output"]
-    assert "penwidth=2 " in attrs[node_id(g, "o")]  # the output also has a thicker border
-    assert RED not in g.source
+def _formulas(node):
+    return tuple(edge_formula(node, slot, node_name) for slot in range(len(node.parents)))
+
+
+def test_every_built_in_op_has_its_formula():
+    a, b = Value(0.5, "a"), Value(2.0, "b")
+    expected = {
+        a + b: ("1", "1"), a - b: ("1", "-1"), -a: ("-1",), a * b: ("b", "a"), a / b: ("1/b", "-a/b²"),
+        a**b: ("b·a^(b - 1)", "a^b·ln a"), a**2: ("2x",), a**3: ("3·x^2",), a**0.5: ("0.5·x^-0.5",),
+        abs(a): ("sign(x)",), a.relu(): ("1 if x > 0, else 0",), a.leaky_relu(): ("1 if x > 0, else slope",),
+        a.exp(): ("e^x = a",), a.log(): ("1/x",), a.sqrt(): ("1/(2√x)",), a.tanh(): ("1 - a²",),
+        a.sigmoid(): ("a(1 - a)",), a.softplus(): ("sigmoid(x)",), a.sin(): ("cos x",), a.cos(): ("-sin x",),
+        ops.sum([a, b]): ("1", "1"), ops.mean([a, b, a]): ("1/3",) * 3,
+        ops.dot([a, b], [b, a], bias=a): ("b", "a", "a", "b", "1 (bias)"),
+        ops.max([a, b]): ("1 if the largest, else 0",) * 2, ops.min([a, b]): ("1 if the smallest, else 0",) * 2,
+        ops.logsumexp([a, b]): ("softmax_0", "softmax_1"),
+    }
+    for node, formulas in expected.items():
+        assert _formulas(node) == formulas, node.op
+    y0, y1 = ops.softmax([a, b])
+    assert _formulas(y0) == ("y0(1 - y0)", "-y0·y1") and _formulas(y1) == ("-y1·y0", "y1(1 - y1)")
+    l0, l1 = ops.log_softmax([a, b])
+    assert _formulas(l0) == ("1 - y0", "-y1") and _formulas(l1) == ("-y0", "1 - y1")
+
+
+def test_formulas_agree_with_the_recorded_local_derivatives():
+    # The formulas read as math: evaluate each with the node's own numbers.
+    x = Value(0.7, "x")
+    cases = {x.tanh(): lambda a, x: 1 - a * a, x.sigmoid(): lambda a, x: a * (1 - a), x.exp(): lambda a, x: a,
+             x.log(): lambda a, x: 1 / x, x.sqrt(): lambda a, x: 1 / (2 * math.sqrt(x)), x.sin(): lambda a, x: math.cos(x),
+             x.cos(): lambda a, x: -math.sin(x), x**2: lambda a, x: 2 * x}
+    for node, formula in cases.items():
+        assert math.isclose(formula(node.data, x.data), node.local_grads[0], rel_tol=1e-15), node.op
+    z = [Value(0.3), Value(-1.2), Value(2.0)]
+    ys = ops.softmax(z)
+    s = [y.data for y in ys]
+    for i, y in enumerate(ys):  # y_i (delta_ij - y_j)
+        assert all(math.isclose(y.local_grads[j], s[i] * ((i == j) - s[j]), rel_tol=1e-14) for j in range(3))
+
+
+def test_a_user_op_shows_its_own_formula():
+    softsign = Op("softsign", lambda x: x / (1 + abs(x)), lambda x, out: (1 / (1 + abs(x)) ** 2,),
+                  formula="1/(1 + |x|)²")
+    x = Value(0.5, "x")
+    p = picture(softsign(x), edge_labels="both")
+    assert [e.label for e in p.edges] == ["1/(1 + |x|)² = 0.4444"]
+    plain = Op("plain", lambda x: 2 * x, lambda x, out: (2.0,))
+    assert [e.label for e in picture(plain(x), edge_labels="formula").edges] == ["2"]  # no formula: the value
+    with pytest.raises(TypeError, match="Op formula must be a str or a tuple of str"):
+        Op("bad", formula=3)
+
+
+def test_flow_widths_show_dead_and_strong_paths():
+    x = Value(2.0, "x")
+    dead = (x * -1.0).relu()  # relu is off: nothing flows back through it
+    alive = x * 3.0
+    y = dead + alive
+    y.backward()
+    p = picture(y, edge_width="flow")
+    by_head = {(e.tail, e.head): e for e in p.edges}
+    relu, times3 = shown(p, "relu"), shown(p, "· * 3")
+    into_relu = by_head[(shown(p, "· * -1").key, relu.key)]
+    assert "dead" in into_relu.emphasis and into_relu.width == 0.6
+    out_of_x = {e.head: e.width for e in p.edges if e.tail == shown(p, "x").key}
+    # x -> * 3 sends 3 (the strongest flow here), x -> * -1 sends 0.
+    assert out_of_x[times3.key] == 6.0 and out_of_x[shown(p, "· * -1").key] == 0.6
+    assert all(e.width is None for e in picture(y).edges)
+
+
+def test_flow_width_grows_with_the_flow_on_a_log_scale():
+    x = Value(1.0, "x")
+    parts = [x * c for c in (1e-6, 1e-3, 1.0)]
+    y = ops.sum(parts)
+    y.backward()
+    p = picture(y, edge_width="flow")
+    widths = [e.width for e in p.edges if e.tail == shown(p, "x").key]
+    assert widths[0] < widths[1] < widths[2] == 6.0
+    # Equal steps in log10 give equal steps in width.
+    assert math.isclose(widths[1] - widths[0], widths[2] - widths[1], rel_tol=1e-12)
+
+
+# -- names and layers inside networks ----------------------------------------------------
+
+
+def test_a_network_is_drawn_in_layer_boxes_with_short_names():
+    p = picture(mlp_loss())
+    assert [(g.key, g.caption) for g in p.groups] == [
+        ("L0", "L0: 4 tanh units"), ("L1", "L1: 4 tanh units"), ("L2", "L2: 1 linear unit")]
+    z = next(n for n in p.nodes if n.group == "L1" and n.lines[0] == "n2.z = dot")
+    assert z.tooltip.startswith("L1.n2.z")
+    assert shown(p, "x0").group is None and shown(p, "loss").group is None
+    assert not picture(mlp_loss(), group=False).groups
+
+
+@needs_dot
+def test_layer_boxes_hold_their_nodes_and_nothing_else():
+    g = geometry(draw(mlp_loss()))
+    p = picture(mlp_loss())
+    boxes = {key[len("group "):]: box for key, box in g.boxes.items() if key.startswith("group ")}
+    assert sorted(boxes) == ["L0", "L1", "L2"]
+    for node in p.nodes:
+        x, y = g.centre(node.key)
+        inside = {k for k, (l, b, r, t) in boxes.items() if l <= x <= r and b <= y <= t}
+        assert inside == ({node.group} if node.group else set()), node.lines[0]
+    lefts = sorted(boxes.values())
+    assert all(a[2] < b[0] for a, b in zip(lefts, lefts[1:]))  # side by side, apart
+
+
+# -- readability measured on dot's layout -------------------------------------------------
+
+
+@needs_dot
+@pytest.mark.parametrize("name", list(GRAPHS))
+def test_every_label_sits_on_its_own_edge_and_nothing_overlaps(name):
+    diagram = draw(GRAPHS[name]())
+    g = geometry(diagram)
+    report = label_report(g)
+    edges_with_text = sum(1 for e in picture(GRAPHS[name]()).edges if e.label)
+    assert report["labels"] == edges_with_text > 0
+    assert report["misattributed"] == [] and report["touched"] == []
+    assert overlaps(g, ignore=[k for k in g.boxes if k.startswith("group ")]) == []
+
+
+@needs_dot
+@pytest.mark.parametrize("name", list(GRAPHS))
+def test_inputs_are_drawn_in_the_order_of_parents(name):
+    root = GRAPHS[name]()
+    p = picture(root)
+    g = geometry(draw(root))
+    role = {n.key: n.role for n in p.nodes}
+    checked = 0
+    for node in p.nodes:
+        into = [(i, e) for i, e in enumerate(p.edges) if e.head == node.key]
+        # The labels in front of a node, top to bottom, in the order of its inputs.
+        ys = [g.centre(f"e{i}")[1] for i, _ in into]
+        assert ys == sorted(ys, reverse=True) and len(set(ys)) == len(ys), node.lines[0]
+        # Inputs of one kind that share a column: the first above (x0 above x1, w0 above w1).
+        tails = list(dict.fromkeys(e.tail for _, e in into))
+        for a in range(len(tails)):
+            for b in range(a + 1, len(tails)):
+                ta, tb = tails[a], tails[b]
+                same_kind = (role[ta] == "parameter") == (role[tb] == "parameter")
+                if same_kind and abs(g.centre(ta)[0] - g.centre(tb)[0]) < 1.0:
+                    assert g.centre(ta)[1] > g.centre(tb)[1], (node.lines[0], ta, tb)
+                    checked += 1
+    assert checked > 0
+
+
+@needs_dot
+def test_top_to_bottom_keeps_the_order_left_to_right():
+    o, _ = neuron()
+    p = picture(o, rankdir="TB")
+    g = geometry(draw(o, rankdir="TB"))
+    into = [i for i, e in enumerate(p.edges) if e.head == shown(p, "n").key]
+    xs = [g.centre(f"e{i}")[0] for i in into]
+    assert xs == sorted(xs)
+
+
+# -- colours, key, highlights --------------------------------------------------------------
+
+
+def test_roles_and_the_key():
+    o, v = neuron()
+    p = picture(o)
+    assert {shown(p, name).role for name in ("x1", "x2")} == {"input"}
+    assert {shown(p, name).role for name in ("w1", "w2", "b")} == {"parameter"}
+    assert shown(p, "n").role == "intermediate" and shown(p, "o").role == "output"
+    assert p.legend == (("input", "input"), ("parameter", "parameter"), ("intermediate", "computed"),
+                        ("output", "output"), ("edge", "edge label = d child / d parent"))
+    assert picture(o, legend=False).legend == ()
+
+
+@needs_dot
+def test_the_key_is_drawn_under_the_picture():
+    o, _ = neuron()
+    texts = _svg_texts(draw(o))
+    for words in ("input", "parameter", "computed", "output", "edge label = d child / d parent"):
+        assert words in texts
+    assert "edge label = d child / d parent" not in _svg_texts(draw(o, legend=False))
 
 
 def test_highlighting_a_node_lights_it_and_the_edges_from_its_parents():
     o, v = neuron()
-    g = draw(o, highlight=[v["n"]])
-    n = node_id(g, "n")
-    lit = {i for i, a in nodes(g).items() if f'color="{RED}"' in a}
-    assert lit == {n}
-    for tail, head, attrs in edges(g):
-        assert (f'color="{RED}"' in attrs) == (head == n)
-    assert draw(o, highlight=v["n"]).source == g.source  # a single Value is accepted too
+    p = picture(o, highlight=[v["n"]])
+    n = shown(p, "n")
+    assert [node.key for node in p.nodes if "current" in node.emphasis] == [n.key]
+    assert all(("highlight" in e.emphasis) == (e.head == n.key) for e in p.edges)
+    assert picture(o, highlight=v["n"]) == p  # a single Value is accepted too
+    assert ("current", "red: this step / highlighted") in p.legend
 
 
 def test_highlighting_a_path_lights_exactly_its_edges():
@@ -184,11 +388,8 @@ def test_highlighting_a_path_lights_exactly_its_edges():
     sq = a * a
     sq.label = "sq"
     first, second = paths(sq, a)
-    g = draw(sq, highlight=[second])
-    plain, lit = edges(g)
-    assert RED not in plain[2]
-    assert lit[2] == f'label=3.0000 color="{RED}" fontcolor="{RED}" penwidth=2.5'
-    assert all(f'color="{RED}"' in attrs for attrs in nodes(g).values())
+    p = picture(sq, highlight=[second])
+    assert ["highlight" in e.emphasis for e in p.edges] == [False, True]
 
 
 def test_highlighting_something_outside_the_graph_changes_nothing():
@@ -201,96 +402,46 @@ def test_same_graph_same_source():
     first.backward()
     second.backward()
     assert draw(first).source == draw(second).source == draw(first).source
-    # Ids follow the topological order: inputs first, the output last.
-    assert list(nodes(draw(first))) == [f"n{i}" for i in range(7)]
-    assert node_id(draw(first), "o") == "n6"
+    assert draw(mlp_loss()).source == draw(mlp_loss()).source  # the laid-out, pinned kind too
+    assert draw_dot(first).source == draw(first).source
 
 
-# -- partial grads while stepping ------------------------------------------------------------
+# -- rendered by the real dot ------------------------------------------------------------
 
 
-def test_grads_not_final_yet_are_drawn_as_partial_sums():
-    o, v = neuron()
-    steps = backward_steps(o)
-    next(steps)  # o has sent 0.5 to n; nothing else has been reached
-    g = draw(o)
-    attrs = nodes(g)
-    assert "grad 1.0000>" in attrs[node_id(g, "o")] and "dashed" not in attrs[node_id(g, "o")]
-    assert '<FONT COLOR="#6b7280"><I>grad 0.5000 so far</I></FONT>' in attrs[node_id(g, "n")]
-    assert 'style="rounded,filled,dashed"' in attrs[node_id(g, "n")]
-    assert "<I>grad 0.0000 so far</I>" in attrs[node_id(g, "x1")]
-    assert sum("so far" in a for a in attrs.values()) == 6
-    assert "so far" not in draw(o, show_grad=False).source.replace("dashed", "")
-    for _ in steps:
-        pass
-    assert "so far" not in draw(o).source and "dashed" not in draw(o).source
-
-
-def test_draw_step_shows_the_pass_after_k_steps_and_restores_the_grads():
-    o, v = neuron()
-    v["x1"].grad = 10.0  # left over from an earlier pass: the pass drawn starts afresh
-    before = {name: node.grad for name, node in v.items()}
-    first = draw_step(o, 1)
-    assert [i for i, a in nodes(first).items() if f'color="{RED}"' in a] == [node_id(first, "o")]
-    assert [(t, h) for t, h, a in edges(first) if f'color="{RED}"' in a] == [(node_id(first, "n"), node_id(first, "o"))]
-    assert 'label=<Step 1 of 7: o [tanh] has its final grad 1 and sends local derivative * grad to its parents:<BR ALIGN="LEFT"/>' in first.source
-    assert "<I>grad 0.5000 so far</I>" in nodes(first)[node_id(first, "n")]
-    last = draw_step(o, 7)
-    assert "so far" not in last.source
-    assert "label=<<B>x1</B><BR/>data 2.0000<BR/>grad -1.5000>" in last.source
-    assert {name: node.grad for name, node in v.items()} == before
-    # o, n, then the leaves in the order of n's inputs: w1, w2, x1, x2, b.
-    assert "label=<Step 3 of 7: w1 (leaf) has its final grad 1; a leaf sends nothing back" in draw_step(o, 3).source
-    assert "label=<Step 7 of 7: b (leaf) has its final grad 0.5; a leaf sends nothing back" in last.source
-    assert "rankdir=TB" in draw_step(o, 2, rankdir="TB").source
-
-
-def test_draw_step_refuses_bad_step_numbers():
-    o, _ = neuron()
-    with pytest.raises(ValueError, match="k must be a step number from 1 to 7, got 0"):
-        draw_step(o, 0)
-    with pytest.raises(ValueError, match="from 1 to 7, got 8"):
-        draw_step(o, 8)
-    with pytest.raises(TypeError, match="k must be an int, got str"):
-        draw_step(o, "1")
-
-
-def test_step_slider_with_widgets():
-    pytest.importorskip("ipywidgets")
-    o, _ = neuron()
-    widget = step_slider(o)
-    slider = widget.children[0]
-    assert (slider.min, slider.max, slider.value) == (1, 7, 1)
-    assert "Step 1 of 7: o [tanh]" in widget.result.source
-    slider.value = 2
-    assert "Step 2 of 7: n [dot]" in widget.result.source
-
-
-def test_step_slider_without_widgets_shows_every_step(monkeypatch):
-    import IPython.display
-
-    shown = []
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes `import ipywidgets` fail
-    monkeypatch.setattr(IPython.display, "display", shown.append)
-    o, _ = neuron()
-    with pytest.warns(UserWarning, match=r"needs ipywidgets \(pip install ipywidgets\)"):
-        assert step_slider(o) is None
-    assert [re.search(r"Step (\d) of 7", g.source).group(1) for g in shown] == list("1234567")
-
-
-# -- the real dot ------------------------------------------------------------------------------
+def _svg_texts(diagram) -> list[str]:
+    root = ET.fromstring(diagram.pipe(format="svg", encoding="utf-8"))
+    return [t.text or "" for t in root.iter(f"{SVG}text")]
 
 
 @needs_dot
-def test_dot_renders_the_neuron_to_svg():
+def test_dot_renders_the_neuron_with_every_number():
     o, _ = neuron()
     o.backward()
-    g = draw(o, highlight=[o])
-    text = svg_text(g.pipe(format="svg", encoding="utf-8"))
-    for line in ("o", " = tanh", "data 0.7071", "grad 1.0000", "x1", "grad -1.5000", "0.5000", "-3.0000"):
-        assert line in text
-    run_dot(g.source)
-    run_dot(draw_step(o, 3).source)
+    texts = _svg_texts(draw(o, highlight=[o]))
+    for line in ("o = tanh", "data 0.7071", "grad 1", "x1", "grad -1.5", "0.5", "-3"):
+        assert line in texts, line
+
+
+@needs_dot
+def test_every_node_and_edge_has_a_tooltip_with_full_precision():
+    o, v = neuron()
+    o.backward()
+    root = ET.fromstring(draw(o).pipe(format="svg", encoding="utf-8"))
+    xlink = "{http://www.w3.org/1999/xlink}title"
+    tips = [a.get(xlink) for a in root.iter(f"{SVG}a") if a.get(xlink)]
+    p = picture(o)
+    # One per node, one per edge text, one per edge segment (into and out of its text).
+    assert len(tips) == len(p.nodes) + 3 * len(p.edges)
+    assert any(f"data = {v['b'].data!r}" in t and f"grad = {v['b'].grad!r}" in t for t in tips)
+    assert any(t.startswith(f"d n / d w1 = {v['x1'].data!r}") for t in tips)
+
+
+def run_dot(source: str) -> str:
+    """Render with the real dot, failing on any error or warning it prints."""
+    done = subprocess.run(["dot", "-Tsvg"], input=source.encode("utf-8"), capture_output=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == b"", done.stderr.decode("utf-8", "replace")
+    return done.stdout.decode("utf-8")
 
 
 HOSTILE = [
@@ -321,14 +472,16 @@ def test_hostile_labels_are_valid_dot_and_shown_as_written(label):
     y = x * 2.0
     y.label = label
     g = draw(y.tanh(), highlight=[y])
-    text = svg_text(run_dot(g.source))
-    assert svg_text(g.pipe(format="svg", encoding="utf-8")) == text
-    # What cannot be printed is shown as its Python escape; everything else as written,
-    # once on x and once on y.
-    shown = label.replace("\x00", "\\x00").replace("\x07", "\\x07").replace("\t", "\\t").replace("\ud800", "\\ud800")
-    for line in shown.split("\n"):
-        if line.strip():
-            assert [t.strip() for t in text].count(line.strip()) == 2, (line, text)
+    texts = [t.strip() for t in _svg_texts(g)]
+    run_dot(g.source)
+    shown_text = label.replace("\x00", "\\x00").replace("\x07", "\\x07").replace("\t", "\\t").replace("\ud800", "\\ud800")
+    lines = [line.strip() for line in shown_text.split("\n") if line.strip()]
+    for i, line in enumerate(lines):
+        # Once on x, once on y (whose last line also carries its op).
+        if i < len(lines) - 1:
+            assert texts.count(line) == 2, (line, texts)
+        else:
+            assert line in texts and f"{line} = · * 2" in texts, (line, texts)
 
 
 @needs_dot
@@ -341,7 +494,7 @@ def test_any_label_renders(label):
     run_dot(draw(y).source)
 
 
-# -- the size guard ------------------------------------------------------------------------------
+# -- the size guard -----------------------------------------------------------------------
 
 
 def test_too_many_nodes_are_refused_with_how_to_draw_anyway():
@@ -351,7 +504,7 @@ def test_too_many_nodes_are_refused_with_how_to_draw_anyway():
         y = y.tanh()
     with pytest.raises(ValueError, match=r"the graph has 601 nodes, more than max_nodes=500.*draw\(root, max_nodes=601\)"):
         draw(y)
-    assert len(nodes(draw(y, max_nodes=601))) == 601
+    assert len(picture(y, max_nodes=601).nodes) == 601
     with pytest.raises(ValueError, match="has 601 nodes, more than max_nodes=600"):
         draw(y, max_nodes=600)
 
@@ -362,14 +515,14 @@ def test_a_huge_graph_is_refused_before_any_drawing():
         draw(y)
 
 
-# -- without Graphviz -------------------------------------------------------------------------
+# -- without Graphviz ---------------------------------------------------------------------
 
 
-def test_missing_dot_building_works_and_rendering_says_how_to_install(monkeypatch, tmp_path):
+@pytest.mark.parametrize("make", [lambda: neuron()[0], mlp_loss], ids=["plain", "with layer boxes"])
+def test_missing_dot_building_works_and_rendering_says_how_to_install(make, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot (nor anything else) on PATH
-    o, _ = neuron()
-    g = draw(o)
-    assert isinstance(g, graphviz.Digraph) and "<B>o</B>" in g.source
+    g = draw(make())
+    assert isinstance(g, graphviz.Digraph) and "<B>" in g.source
     for render in (
         lambda: g.pipe(format="svg"),
         lambda: g.render(outfile=tmp_path / "neuron.svg"),
@@ -383,22 +536,29 @@ def test_missing_dot_building_works_and_rendering_says_how_to_install(monkeypatc
         assert isinstance(caught.value, graphviz.ExecutableNotFound)  # graphviz's own handlers still work
 
 
-# -- bad arguments -----------------------------------------------------------------------------
+# -- bad arguments ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
         ({"rankdir": "XY"}, ValueError, "rankdir must be one of LR, RL, TB, BT, got 'XY'"),
-        ({"precision": -1}, ValueError, "precision must be at least 0, got -1"),
-        ({"precision": 2.5}, TypeError, "precision must be an int, got float"),
+        ({"precision": 0}, ValueError, "precision must be from 1 to 17 significant digits, got 0"),
+        ({"precision": 10**9}, ValueError, "precision must be from 1 to 17 significant digits, got 1000000000"),
+        ({"precision": 2.5}, TypeError, "precision must be an int (significant digits), got float"),
         ({"max_nodes": 0}, ValueError, "max_nodes must be at least 1, got 0"),
         ({"max_nodes": True}, TypeError, "max_nodes must be an int, got bool"),
         ({"show_grad": "yes"}, TypeError, "show_grad must be a bool, got str"),
-        ({"edge_labels": 1}, TypeError, "edge_labels must be a bool, got int"),
+        ({"legend": None}, TypeError, "legend must be a bool, got NoneType"),
+        ({"show_constants": 1}, TypeError, "show_constants must be a bool, got int"),
+        ({"group": "yes"}, TypeError, "group must be a bool or None, got str"),
+        ({"edge_labels": 1}, TypeError, "edge_labels must be a str or a bool, got int"),
+        ({"edge_labels": "values"}, ValueError, "edge_labels must be one of 'value', 'formula', 'both' or False"),
+        ({"edge_width": "wide"}, ValueError, "edge_width must be None or 'flow', got 'wide'"),
         ({"highlight": 3}, TypeError, "highlight must be an iterable of Values or Paths, got int"),
         ({"highlight": "n"}, TypeError, "highlight must be an iterable of Values or Paths, got str"),
         ({"highlight": [1.0]}, TypeError, "highlight items must be Values or Paths, got float"),
+        ({"step": 3}, TypeError, "step must be a Step from backward_steps or forward_steps, got int"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, error, message):

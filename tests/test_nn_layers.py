@@ -71,6 +71,45 @@ def test_parameters_are_tagged_for_drawing():
     assert [p.label for p in m.parameters()] == labels
 
 
+def test_the_nodes_a_network_computes_are_named_after_their_place():
+    m = MLP(2, [3, 2, 1], activation="tanh", seed=0)
+    out = m([0.5, -1.0])
+    assert out.label == "L2.n0.z"  # a linear output: its pre-activation is the output
+    h1 = out.parents[2:4]  # the dot's inputs come after its two weights
+    assert [a.label for a in h1] == ["L1.n0.a", "L1.n1.a"]
+    assert [a.op for a in h1] == ["tanh", "tanh"] and [a.parents[0].label for a in h1] == ["L1.n0.z", "L1.n1.z"]
+    first = h1[0].parents[0]
+    assert [p.label for p in first.parents] == ["L1.n0.w0", "L1.n0.w1", "L1.n0.w2",
+                                                "L0.n0.a", "L0.n1.a", "L0.n2.a", "L1.n0.b"]
+    x0, x1 = first.parents[3].parents[0].parents[2:4]
+    assert (x0.label, x1.label) == ("x0", "x1")  # numbers given to the network are its inputs
+    given = [Value(0.5, "mine"), Value(-1.0)]
+    assert m(given).label == "L2.n0.z" and given[0].label == "mine"  # Values keep their own labels
+    layer = Layer(2, 2, "sigmoid", seed=0)
+    assert [a.label for a in layer([1.0, 2.0])] == ["n0.a", "n1.a"]
+    lone = Neuron(2, "relu", seed=0)
+    a = lone([1.0, 2.0])
+    assert (a.label, a.parents[0].label) == ("a", "z")
+    m.layers[1].neurons[0].b.label = "renamed"
+    m.label_parameters()  # names are worked out again from the parameters' places
+    assert m([0.5, -1.0]).parents[2].label == "L1.n0.a"
+
+
+def test_every_path_through_a_network_reads_differently():
+    from autograd import explain_paths, paths
+    from nn import losses
+
+    m = MLP(2, [3, 1], activation="tanh", seed=0)
+    loss = losses.mse(m([0.5, -1.0]), 0.25)
+    assert loss.label == "loss"
+    w = m.layers[0].neurons[1].w[0]
+    assert [p.route() for p in paths(loss, w)] == ["L0.n1.w0 -> L0.n1.z -> L0.n1.a -> L1.n0.z -> <-> -> loss"]
+    (x0,) = [node for node in topological_order(loss) if node.label == "x0"]
+    routes = [p.route() for p in paths(loss, x0)]  # one path through each first-layer unit
+    assert routes == [f"x0 -> L0.n{j}.z -> L0.n{j}.a -> L1.n0.z -> <-> -> loss" for j in range(3)]
+    assert sum(f"path {k}: " in explain_paths(loss, x0) for k in (1, 2, 3)) == 3
+
+
 def test_neuron_gradients_by_hand():
     n = Neuron(2, "relu")
     set_weights(n, [2.0, -1.0], 0.5)

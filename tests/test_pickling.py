@@ -74,10 +74,10 @@ def _triple_rule(x: float, out: float) -> tuple[float]:
 
 
 def test_a_user_op_pickles_when_its_functions_have_names():
-    triple = Op("triple", _triple, _triple_rule)
+    triple = Op("triple", _triple, _triple_rule, formula="3")
     x = Value(1.5)
     y2 = pickle.loads(pickle.dumps(triple(x)))
-    assert (y2.data, y2.op, y2.local_grads) == (4.5, "triple", (3.0,))
+    assert (y2.data, y2.op, y2.local_grads, y2._fn.formula) == (4.5, "triple", (3.0,), "3")
 
 
 def test_a_user_op_made_of_lambdas_is_refused_by_name_but_copies():

@@ -28,6 +28,8 @@ def test_the_readme_has_examples():
 def test_readme_example_runs_and_prints_what_it_says(index, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # examples that save files write them here
     block, shown = BLOCKS[index]
+    if re.search(r"^(?:import|from) torch\b", block, re.M):
+        pytest.importorskip("torch", reason=f"README example {index + 1} needs PyTorch (optional: pip install torch)")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(block, f"README.md example {index + 1}", "exec"), {"__name__": "readme_example"})

@@ -1,4 +1,5 @@
-"""backward_steps performs exactly backward(), one node at a time."""
+"""backward_steps performs exactly backward(), one node at a time; forward_steps replays the
+forward pass; each step carries the state of its pass, and says it truthfully."""
 
 import math
 import struct
@@ -8,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import expressions
 
-from autograd import Parameter, Value, backward_steps, detect_anomaly, topological_order
-from autograd.steps import _pending_grads
+from autograd import (ForwardStep, Parameter, Value, backward_steps, detect_anomaly, draw_step, forward_steps,
+                      ops, topological_order)
+from autograd.draw import picture
 
 
 def _graph(expr):
@@ -53,19 +55,27 @@ def _neuron():
     return o
 
 
+# -- the same numbers as backward --------------------------------------------------------
+
+
 @settings(max_examples=300)
-@given(expressions(max_leaves=4, max_steps=10), st.data())
-def test_exhausting_steps_is_bit_identical_to_backward(expr, data):
+@given(expressions(max_leaves=4, max_steps=10), st.data(), st.booleans())
+def test_exhausting_steps_is_bit_identical_to_backward(expr, data, leaves):
     root = _graph(expr)
     order, _, after = _backward_from_random_grads(root, data)
-    steps = list(backward_steps(root))
+    steps = list(backward_steps(root, leaves=leaves))
     assert [_bits(node.grad) for node in order] == [_bits(after[node]) for node in order]
-    # One step per node, root first, in backward's own order; each reports its final grad.
-    assert [s.node for s in steps] == order[::-1]
-    assert [s.number for s in steps] == list(range(1, len(order) + 1))
-    assert all(s.total == len(order) for s in steps)
-    assert [_bits(s.grad) for s in steps] == [_bits(after[s.node]) for s in steps]
-    assert not _pending_grads()
+    # Step 0, then one step per node that sends (every node with leaves=True), root first.
+    shown = [node for node in reversed(order) if leaves or node.parents]
+    assert [s.node for s in steps] == [root, *shown]
+    assert [s.number for s in steps] == list(range(len(shown) + 1))
+    assert all(s.total == len(shown) for s in steps)
+    # Each step's grad is what this pass computed: the final grad less what a leaf held.
+    for s in steps[1:]:
+        if s.node.parents:
+            assert _bits(s.grad) == _bits(after[s.node])
+        else:
+            assert _bits(s.grad + s.held) == _bits(after[s.node])
 
 
 @settings(max_examples=200)
@@ -73,37 +83,39 @@ def test_exhausting_steps_is_bit_identical_to_backward(expr, data):
 def test_a_paused_pass_is_consistent(expr, data):
     root = _graph(expr)
     order, before, final = _backward_from_random_grads(root, data)
-    stop = data.draw(st.integers(1, len(order)))
     steps = backward_steps(root)
-    received = {root: 1.0}  # what this pass has sent each node, summed in the same order
-    reached = []
+    interior = [node for node in order if node.parents]
+    stop = data.draw(st.integers(0, len(interior)))
+    sent: dict = {root: 1.0}  # what this pass has sent each node, summed in the same order
+    count: dict = {}
+    consumers = {node: sum(p is node for n in order for p in n.parents) for node in order}
     try:
         for step in steps:
-            reached.append(step.node)
-            assert [(c.parent, _bits(c.local_grad), _bits(c.amount)) for c in step.contributions] == [
-                (p, _bits(local), _bits(local * step.grad))
-                for p, local in zip(step.node.parents, step.node.local_grads)
-            ]
+            assert [(c.parent, c.slot, _bits(c.local_grad), _bits(c.amount)) for c in step.contributions] == [
+                (p, slot, _bits(local), _bits(local * step.grad))
+                for slot, (p, local) in enumerate(zip(step.node.parents, step.node.local_grads))
+            ] if step.number else step.contributions == ()
             for c in step.contributions:
-                received[c.parent] = received.get(c.parent, 0.0) + c.amount
+                sent[c.parent] = sent.get(c.parent, 0.0) + c.amount
+                count[c.parent] = count.get(c.parent, 0) + 1
+                assert (c.received, c.expected, _bits(c.total)) == (count[c.parent], consumers[c.parent],
+                                                                  _bits(sent[c.parent]))
+            state = step.state()
+            for node in order:
+                complete = node is root or count.get(node, 0) == consumers[node]
+                assert state.complete(node) == complete
+                assert _bits(state.grads.get(node, 0.0)) == _bits(sent.get(node, 0.0))
+                # A leaf gets back what it held once it is complete; every other grad is this pass's sum.
+                expected = sent.get(node, 0.0) + (before[node] if complete and not node.parents else 0.0)
+                assert _bits(node.grad) == _bits(expected)
             if step.number == stop:
                 break
-            # Reached nodes are final; the others hold exactly what they were sent so far.
-            for node in order:
-                expected = final[node] if node in reached else received.get(node, 0.0)
-                assert _bits(node.grad) == _bits(expected)
-            assert _pending_grads() == set(order) - set(reached)
     finally:
-        # Closing the pass early gives unreached leaves back the grads they held before it.
+        # Closing the pass early gives unfinished leaves back the grads they held before it.
         steps.close()
     for node in order:
-        if node in reached:
-            assert _bits(node.grad) == _bits(final[node])
-        elif not node.parents:
-            assert _bits(node.grad) == _bits(received.get(node, 0.0) + before[node])
-        else:
-            assert _bits(node.grad) == _bits(received.get(node, 0.0))
-    assert not _pending_grads()
+        expected = sent.get(node, 0.0) + (before[node] if not node.parents else 0.0)
+        assert _bits(node.grad) == _bits(expected)
 
 
 def test_nan_and_inf_are_stepped_bit_for_bit_too():
@@ -132,29 +144,97 @@ def test_anomaly_mode_stops_at_the_same_contribution_as_backward():
         x, y = build()
         x.grad = 0.5
         steps = backward_steps(y)
-        assert [s.node.op for s in (next(steps), next(steps))] == ["tanh", "*"]
+        assert [s.node.op for s in (next(steps), next(steps), next(steps))] == ["tanh", "tanh", "*"]
         with pytest.raises(FloatingPointError) as by_steps:
             next(steps)
     assert str(by_steps.value) == str(by_backward.value)
     assert "backward of op 'sqrt' produced inf" in str(by_steps.value)
-    assert x.grad == 0.5 and not _pending_grads()  # the pass ended; x kept its grad
+    assert x.grad == 0.5  # the pass ended; x kept its grad
 
 
 def test_neuron_steps_match_the_hand_computed_chain_rule():
-    steps = list(backward_steps(_neuron()))
+    steps = list(backward_steps(_neuron(), leaves=True))
     # micrograd's numbers: do/dn = 1 - tanh(n)^2 = 1/2; + passes it on; x*w sends w and x.
     expected = [
-        ("o", 1.0), ("n", 0.5), ("x1*w1 + x2*w2", 0.5), ("x2*w2", 0.5), ("x2", 0.5), ("w2", 0.0),
+        ("o", 1.0), ("o", 1.0), ("n", 0.5), ("x1*w1 + x2*w2", 0.5), ("x2*w2", 0.5), ("x2", 0.5), ("w2", 0.0),
         ("x1*w1", 0.5), ("x1", -1.5), ("w1", 1.0), ("b", 0.5),
     ]
     assert [s.node.label for s in steps] == [name for name, _ in expected]
     for step, (_, g) in zip(steps, expected):
         assert step.grad == pytest.approx(g, abs=1e-15)
-    n_sends = [(c.parent.label, c.local_grad, c.amount) for c in steps[1].contributions]
-    assert n_sends == [("x1*w1 + x2*w2", 1.0, steps[1].grad), ("b", 1.0, steps[1].grad)]
-    x1w1_sends = [(c.parent.label, c.local_grad, c.amount) for c in steps[6].contributions]
-    assert x1w1_sends == [("x1", -3.0, -3.0 * steps[6].grad), ("w1", 2.0, 2.0 * steps[6].grad)]
+    n_sends = [(c.parent.label, c.local_grad, c.amount) for c in steps[2].contributions]
+    assert n_sends == [("x1*w1 + x2*w2", 1.0, steps[2].grad), ("b", 1.0, steps[2].grad)]
+    x1w1_sends = [(c.parent.label, c.local_grad, c.amount) for c in steps[7].contributions]
+    assert x1w1_sends == [("x1", -3.0, -3.0 * steps[7].grad), ("w1", 2.0, 2.0 * steps[7].grad)]
     assert all(s.contributions == () for s in steps if not s.node.parents)
+    without_leaves = list(backward_steps(_neuron()))
+    assert [s.node.label for s in without_leaves] == ["o", "o", "n", "x1*w1 + x2*w2", "x2*w2", "x1*w1"]
+
+
+# -- step 0, completeness, what a leaf held ----------------------------------------------
+
+
+def test_step_zero_is_the_forward_pass_done_with_the_root_seeded():
+    o = _neuron()
+    for node in topological_order(o):
+        node.grad = 9.0
+    step = next(backward_steps(o))
+    assert (step.number, step.node, step.grad, step.contributions) == (0, o, 1.0, ())
+    assert str(step) == ("Step 0 of 5: the forward pass is done and o is seeded with do/do = 1; "
+                         "every other gradient starts from 0 in this pass.")
+    state = step.state()
+    assert state.grads == {o: 1.0} and state.complete(o)
+    assert not any(state.complete(n) for n in topological_order(o) if n is not o)
+    p = picture(o, step=step)
+    grads = {n.lines[0]: n.lines[2:] for n in p.nodes}
+    assert grads["o = tanh"] == ("grad 1",)
+    assert grads["n = +"] == ("grad 0 so far", "0 of 1 received")
+
+
+def test_a_node_is_complete_once_every_consumer_has_sent():
+    # A diamond: a feeds b and c, both feed d. a is complete only after both have sent.
+    a = Value(0.5, "a")
+    b, c = a.sin(), a.exp()
+    b.label, c.label = "b", "c"
+    d = b * c
+    d.label = "d"
+    steps = list(backward_steps(d))
+    by_node = {s.node.label: s for s in steps[1:]}
+    first, second = sorted((by_node["b"], by_node["c"]), key=lambda s: s.number)
+    after_first, after_second = first.state(), second.state()
+    assert after_first.received[a] == 1 and not after_first.complete(a)
+    assert after_second.received[a] == 2 and after_second.complete(a)
+    assert after_first.grads[a] == first.contributions[0].amount
+    assert after_second.grads[a] == a.grad
+    p = picture(d, step=first)
+    node_a = next(n for n in p.nodes if n.lines[0] == "a")
+    assert "incomplete" in node_a.emphasis and node_a.lines[-1] == "1 of 2 received"
+    node_a = next(n for n in picture(d, step=second).nodes if n.lines[0] == "a")
+    assert "incomplete" not in node_a.emphasis and node_a.lines[-1] == f"grad {a.grad:.4g}"
+
+
+def test_a_leaf_that_held_a_gradient_is_told_both_ways():
+    # The case that misled: backward() once, then step through again.
+    a = Value(1.5, "a")
+    y = a * 2.0
+    y.label = "y"
+    y.backward()
+    assert a.grad == 2.0
+    steps = list(backward_steps(y))
+    (sent,) = [c for c in steps[1].contributions if c.parent is a]
+    assert (sent.amount, sent.total, steps[1].state().held[a]) == (2.0, 2.0, 2.0)
+    text = str(steps[1])
+    assert "a.grad += 2 × 1 = 2" in text
+    assert "(complete; with the 2 it held, a.grad becomes 4)" in text
+    assert "const" not in text  # the 2 in a * 2 is written inside its node, not named
+    assert a.grad == 4.0
+    # draw_step tells the same on the same graph in the same state, and changes nothing.
+    a.grad = 2.0
+    diagram = draw_step(y, 1)
+    assert "with the 2 it held, a.grad becomes 4" in diagram.source
+    node_a = next(n for n in picture(y, step=list(backward_steps(y))[1]).nodes if n.lines[0] == "a")
+    assert node_a.lines[2:] == ("grad 2 this pass", "+ 2 held = 4")
+    assert a.grad == 4.0  # that pass ran to the end: 2 held + 2
 
 
 def test_leaves_accumulate_across_passes_like_backward():
@@ -166,12 +246,13 @@ def test_leaves_accumulate_across_passes_like_backward():
     assert y.grad == 1.0  # interior nodes hold this pass's gradient only
 
 
-def test_a_leaf_root_is_one_step():
+def test_a_leaf_root_is_step_zero_only():
     x = Parameter(2.0, "x")
     x.grad = 0.25
-    (step,) = backward_steps(x)
-    assert (step.node, step.grad, step.contributions) == (x, 1.25, ())
+    steps = list(backward_steps(x))
+    assert [(s.number, s.node, s.grad, s.held) for s in steps] == [(0, x, 1.0, 0.25)]
     assert x.grad == 1.25
+    assert [s.number for s in backward_steps(x, leaves=True)] == [0, 1]
 
 
 def test_nothing_happens_until_the_first_step():
@@ -181,33 +262,214 @@ def test_nothing_happens_until_the_first_step():
     steps = backward_steps(y)
     assert (x.grad, y.grad) == (7.0, 7.0)
     next(steps)
-    assert (y.grad, x.grad) == (1.0, math.exp(3.0))  # x's 7.0 waits until x is reached
+    assert (y.grad, x.grad) == (1.0, 0.0)  # seeded; x waits for y
+    next(steps)
+    assert x.grad == math.exp(3.0) + 7.0  # complete: what it held is added back
     steps.close()
     assert x.grad == math.exp(3.0) + 7.0
 
 
-def test_bad_root_is_refused_at_the_call():
+def test_bad_arguments_are_refused_at_the_call():
     with pytest.raises(TypeError, match="root must be a Value, got float"):
         backward_steps(1.5)
+    with pytest.raises(TypeError, match="leaves must be a bool, got int"):
+        backward_steps(Value(1.0), leaves=1)
+    with pytest.raises(TypeError, match="root must be a Value, got str"):
+        list(forward_steps("x"))
 
 
-def test_repr_and_str_read_as_the_chain_rule():
-    steps = list(backward_steps(_neuron()))
-    assert repr(steps[0]) == "<Step 1/10: o [tanh], grad 1; n.grad += 0.5 * 1 = 0.5>"
-    assert str(steps[1]).splitlines() == [
-        "Step 2 of 10: n [+] has its final grad 0.5 and sends local derivative * grad to its parents:",
-        "  x1*w1 + x2*w2.grad += 1 * 0.5 = 0.5",
-        "  b.grad             += 1 * 0.5 = 0.5",
+# -- words -------------------------------------------------------------------------------
+
+
+def test_step_text_reads_as_the_chain_rule():
+    steps = list(backward_steps(_neuron(), leaves=True))
+    assert repr(steps[1]) == "<Step 1/10: o [tanh], grad 1; n.grad += 0.5 × 1 = 0.5>"
+    assert str(steps[2]).splitlines() == [
+        "Step 2 of 10: n [+] has all 1 of its contributions: grad 0.5 this pass.",
+        "It sends local derivative × grad to each input:",
+        "  x1*w1 + x2*w2.grad += 1 × 0.5 = 0.5   (complete)",
+        "  b.grad             += 1 × 0.5 = 0.5   (complete)",
     ]
-    assert str(steps[6]).splitlines()[1:] == ["  x1.grad += -3 * 0.5 = -1.5", "  w1.grad += 2 * 0.5 = 1"]
-    assert str(steps[7]) == "Step 8 of 10: x1 (leaf) has its final grad -1.5; a leaf sends nothing back"
-    assert repr(steps[7]) == "<Step 8/10: x1 (leaf), grad -1.5>"
-    assert repr(steps[0].contributions[0]) == "<n.grad += 0.5 (local derivative 0.5)>"
+    assert str(steps[7]).splitlines()[2:] == ["  x1.grad += -3 × 0.5 = -1.5   (complete)",
+                                               "  w1.grad += 2 × 0.5 = 1       (complete)"]
+    assert str(steps[8]) == "Step 8 of 10: x1 (leaf) has all 1 of its contributions: grad -1.5 this pass; a leaf sends nothing back."
+    assert repr(steps[8]) == "<Step 8/10: x1 (leaf), grad -1.5>"
+    assert repr(steps[1].contributions[0]) == "<n.grad += 0.5 (local derivative 0.5)>"
+
+
+def test_partial_sums_are_said_with_how_many_have_arrived():
+    a = Value(0.5, "a")
+    y = a * a + a
+    y.label = "y"
+    steps = list(backward_steps(y))
+    text = str(steps[1])
+    assert "  <*>.grad += 1 × 1 = 1   (complete)" in text
+    assert "  a.grad   += 1 × 1 = 1   (1 of 3 received, sum so far 1)" in text
+    assert str(steps[2]).splitlines()[2:] == ["  a.grad += 0.5 × 1 = 0.5   (2 of 3 received, sum so far 1.5)",
+                                              "  a.grad += 0.5 × 1 = 0.5   (complete)"]
+    assert steps[2].state().complete(a) and not steps[1].state().complete(a)
+
+
+def test_small_numbers_keep_their_digits_in_the_text():
+    x, c = Value(1e-7, "x"), Value(1.15e-4, "c")
+    y = x * c
+    step = list(backward_steps(y))[1]
+    assert "x.grad += 1.15e-4 × 1 = 1.15e-4" in str(step)
+    assert "c.grad += 1e-7 × 1 = 1e-7" in str(step)
+    assert "x.grad += 1.15e-4 × 1 = 1.15e-4" in step.describe(precision=3)
+    assert "x.grad += 1e-4 × 1 = 1e-4" in step.describe(precision=1)
 
 
 def test_unlabelled_nodes_are_named_by_op_or_constant():
     x = Value(2.0, "x")
     y = (x * 3.0).tanh()
     steps = list(backward_steps(y))
-    assert repr(steps[0]).startswith("<Step 1/4: <tanh>, grad 1; <*>.grad += ")
-    assert "<const 3>.grad += 2 * " in repr(steps[1])
+    assert repr(steps[1]).startswith("<Step 1/2: <tanh>, grad 1; <*>.grad += ")
+    g = 1 - math.tanh(6.0) ** 2  # 2.4576e-5, and x receives 3 g = 7.3728e-5
+    assert math.isclose(g, 2.4576e-5, rel_tol=1e-4)
+    assert repr(steps[2]) == "<Step 2/2: <*>, grad 2.458e-5; x.grad += 3 × 2.458e-5 = 7.373e-5>"
+    assert [c.parent.data for c in steps[2].contributions] == [2.0, 3.0]  # the constant's share is kept
+
+
+# -- the step in a picture ---------------------------------------------------------------
+
+
+def test_a_step_picture_puts_what_is_sent_on_the_edges_in_the_caption_order():
+    x, w, b = Value(2.0, "x"), Parameter(-3.0, "w"), Parameter(1.0, "b")
+    z = ops.dot([w], [x], b)
+    z.label = "z"
+    L = z * z
+    L.label = "L"
+    steps = list(backward_steps(L))
+    step = steps[2]  # z sends to w, x, b
+    p = picture(L, step=step)
+    keys = {n.key: n.lines[0] for n in p.nodes}
+    z_key = next(k for k, t in keys.items() if t == "z = dot")
+    red = [(keys[e.tail], e.label) for e in p.edges if e.head == z_key]
+    # d z/d w = x = 2, d z/d x = w = -3, d z/d b = 1, times dL/dz = 2z = -10.
+    assert red == [("w", "× 2 → -20"), ("x", "× -3 → 30"), ("b", "× 1 → -10")]
+    caption_order = [line.split(".grad")[0].strip() for line in str(step).splitlines()[2:]]
+    assert caption_order == ["w", "x", "b"]
+    assert p.caption == str(step)
+    assert all("current" in e.emphasis for e in p.edges if e.head == z_key)
+    assert next(n for n in p.nodes if n.key == z_key).emphasis == frozenset({"current"})
+
+
+def test_draw_step_restores_every_grad_and_refuses_bad_steps():
+    o = _neuron()
+    for node in topological_order(o):
+        node.grad = 0.125
+    before = [node.grad for node in topological_order(o)]
+    assert "Step 3 of 5" in draw_step(o, 3).source
+    assert [node.grad for node in topological_order(o)] == before
+    with pytest.raises(ValueError, match="k must be a step number from 0 to 5, got 6"):
+        draw_step(o, 6)
+    with pytest.raises(ValueError, match="from 0 to 10, got -1"):
+        draw_step(o, -1, leaves=True)
+    with pytest.raises(TypeError, match="k must be an int, got str"):
+        draw_step(o, "1")
+    with pytest.raises(ValueError, match="direction must be 'backward' or 'forward', got 'sideways'"):
+        draw_step(o, 1, direction="sideways")
+    with pytest.raises(ValueError, match="another root"):
+        picture(o.parents[0], step=list(backward_steps(o))[1])
+
+
+# -- the forward pass --------------------------------------------------------------------
+
+
+class Twin:
+    """A Value and the same number computed with plain floats, operation by operation."""
+
+    def __init__(self, v, f):
+        self.v, self.f = v, f
+
+    def _binary(self, other, op):
+        other = other if isinstance(other, Twin) else Twin(other, float(other))
+        return Twin(op(self.v, other.v), op(self.f, other.f))
+
+    def _reflected(self, other, op):
+        return Twin(op(other, self.v), op(float(other), self.f))
+
+    def __add__(self, o):
+        return self._binary(o, lambda a, b: a + b)
+
+    def __radd__(self, o):
+        return self._reflected(o, lambda a, b: a + b)
+
+    def __sub__(self, o):
+        return self._binary(o, lambda a, b: a - b)
+
+    def __mul__(self, o):
+        return self._binary(o, lambda a, b: a * b)
+
+    def __rmul__(self, o):
+        return self._reflected(o, lambda a, b: a * b)
+
+    def __truediv__(self, o):
+        return self._binary(o, lambda a, b: a / b)
+
+    def __rtruediv__(self, o):
+        return self._reflected(o, lambda a, b: a / b)
+
+    def __pow__(self, e):
+        return Twin(self.v**e, self.f**e)
+
+    def __neg__(self):
+        return Twin(-self.v, -self.f)
+
+    def relu(self):
+        return Twin(self.v.relu(), max(self.f, 0.0))
+
+
+def test_forward_steps_replay_micrograds_example_bit_for_bit():
+    twins = []
+
+    def track(t):
+        twins.append(t)
+        return t
+
+    a, b = Twin(Value(-4.0, "a"), -4.0), Twin(Value(2.0, "b"), 2.0)
+    # micrograd's README example, every intermediate kept with its float twin.
+    c = track(a + b)
+    d = track(track(a * b) + track(b**3))
+    c = track(c + track(c + 1))
+    c = track(c + track(track(1 + c) + track(-a)))
+    d = track(d + track(track(d * 2) + track(track(b + a).relu())))
+    d = track(d + track(track(3 * d) + track(track(b - a).relu())))
+    e = track(c - d)
+    f = track(e**2)
+    g = track(f / 2.0)
+    g = track(g + track(10.0 / f))
+    float_of = {t.v: t.f for t in twins}
+    steps = list(forward_steps(g.v))
+    assert isinstance(steps[0], ForwardStep) and steps[0].node is None
+    computed = {n for n in topological_order(g.v) if not n.parents}
+    for step in steps[1:]:
+        assert all(p in computed for p in step.inputs)  # inputs before the node
+        computed.add(step.node)
+        assert _bits(step.value) == _bits(float_of[step.node])
+        assert step.inputs == step.node.parents and step.local_grads == step.node.local_grads
+    n = len(float_of)
+    assert len(steps) - 1 == n == 25 and f"{steps[-1].value:.4f}" == "24.7041"
+    assert str(steps[-1]) == (f"Forward step {n} of {n}: <+> = 24.7 from </> = 24.5, </> = 0.2041.\n"
+                              "The local derivatives recorded on its edges: d<+>/d</> = 1, d<+>/d</> = 1.")
+
+
+def test_a_forward_step_picture_greys_out_what_is_not_computed_yet():
+    x = Value(0.5, "x")
+    y = x.exp()
+    y.label = "y"
+    z = y.tanh()
+    z.label = "z"
+    step = list(forward_steps(z))[1]
+    p = picture(z, step=step)
+    by_title = {n.lines[0]: n for n in p.nodes}
+    assert by_title["y = exp"].emphasis == frozenset({"current"})
+    assert by_title["y = exp"].lines == ("y = exp", "data 1.649")
+    assert by_title["z = tanh"].emphasis == frozenset({"pending"})
+    assert by_title["z = tanh"].lines == ("z = tanh", "not computed yet")
+    into_y, into_z = p.edges
+    assert (into_y.label, into_y.emphasis) == ("1.649", frozenset({"current"}))
+    assert (into_z.label, into_z.emphasis) == ("", frozenset({"pending"}))
+    assert p.caption.startswith("Forward step 1 of 2: y [exp] = 1.649 from x = 0.5.")
+    assert "Forward step 2 of 2" in draw_step(z, 2, direction="forward").source

@@ -1,0 +1,470 @@
+"""Turn a ``Picture`` into a Graphviz diagram.
+
+Two rules keep every number on its own edge:
+
+* An edge's text is a small node of its own that the edge passes through: the arrow runs
+  from the tail into the number and on from the number to the head, so the number cannot
+  be read as another edge's. ``ordering=in`` then puts the numbers in front of a node in
+  the order of its inputs.
+* Layer boxes are drawn after the layout, around where ``dot`` put their nodes. ``dot``'s own
+  clusters would scramble that input order, so a picture with groups is laid out once
+  without them, and then drawn with every node and curve pinned where ``dot`` put it (and
+  the boxes added) by ``neato -n2``. A player pins all of its frames to one layout, so
+  nothing moves from frame to frame but the text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import subprocess
+from collections.abc import Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import graphviz
+
+from .picture import Edge, Node, Picture
+
+FONT = "Helvetica"
+MONO = "Courier"
+FILL = {  # by role: light fills so the black text stays readable
+    "input": "#dbeafe",
+    "parameter": "#fde68a",
+    "intermediate": "#f3f4f6",
+    "output": "#bbf7d0",
+}
+RED = "#dc2626"
+_BORDER = "#4b5563"
+_EDGE = "#6b7280"
+_FAINT = "#6b7280"
+_PENDING = "#c0c4cc"
+_GROUP = "#9ca3af"
+_LEGEND_TEXT = {
+    "current": "red: this step / highlighted",
+    "incomplete": "dashed: gradient still being summed",
+    "pending": "grey: not computed yet",
+}
+_GROUP_PAD = 7.0  # points between a layer's nodes and its box
+_CAPTION_HEIGHT = 16.0
+_CAPTION_CHAR = 6.5  # points per character of an 11-point caption, a generous average
+
+INSTALL_GRAPHVIZ = (
+    "Graphviz's `dot` program is not on PATH, and it is what turns the graph into a picture "
+    "(building the graph worked: its DOT text is in `.source`). The pip package `graphviz` "
+    "alone is not enough. Install Graphviz, then restart Python: "
+    "Debian/Ubuntu `sudo apt-get install graphviz`, Fedora `sudo dnf install graphviz`, "
+    "macOS `brew install graphviz`, Windows `winget install graphviz`, "
+    "conda `conda install -c conda-forge graphviz`, others https://graphviz.org/download/"
+)
+
+
+class GraphvizNotFoundError(graphviz.ExecutableNotFound):
+    """Rendering needs Graphviz's ``dot`` program and it is not installed."""
+
+    def __init__(self) -> None:
+        RuntimeError.__init__(self, INSTALL_GRAPHVIZ)
+
+
+@contextmanager
+def dot_required():
+    """Turn graphviz's missing-executable error into one that says how to install it."""
+    try:
+        yield
+    except GraphvizNotFoundError:
+        raise
+    except graphviz.ExecutableNotFound as missing:
+        raise GraphvizNotFoundError() from missing
+
+
+class Diagram(graphviz.Digraph):
+    """A ``graphviz.Digraph`` whose rendering says how to install Graphviz when it is missing.
+
+    Jupyter shows it inline; ``render(outfile="graph.svg")`` writes a file. A diagram whose
+    layout is pinned renders with ``neato -n2``, which draws it exactly where it was laid out.
+    """
+
+    nodes_drawn = 0
+    pinned = False
+
+    def __repr__(self) -> str:
+        # Stable text (no memory address), so stored notebook outputs do not change per run.
+        return f"<autograd.draw.Diagram of {self.nodes_drawn} nodes>"
+
+    def pipe(self, *args, **kwargs):
+        if self.pinned:
+            kwargs.setdefault("neato_no_op", 2)
+        with dot_required():
+            return super().pipe(*args, **kwargs)
+
+    def render(self, *args, **kwargs):
+        if self.pinned:
+            kwargs.setdefault("neato_no_op", 2)
+        with dot_required():
+            return super().render(*args, **kwargs)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where ``dot`` put everything, in points: node centres and sizes, edge curves by
+    ``(tail, head)`` (a list, for parallel edges), the bounding box and the caption's centre."""
+
+    nodes: Mapping[str, tuple[float, float, float, float]]
+    curves: Mapping[tuple[str, str], tuple[str, ...]]
+    bb: tuple[float, float, float, float]
+    caption_at: tuple[float, float] | None
+    caption_size: tuple[float, float]
+
+
+# -- the picture as DOT ------------------------------------------------------------------
+def label_key(index: int) -> str:
+    """The name of the node that carries edge ``index``'s text."""
+    return f"e{index}"
+
+
+def render(picture: Picture, *, layout: Layout | None = None) -> Diagram:
+    """The diagram of ``picture``.
+
+    A picture with fixed positions is drawn where its nodes say. Otherwise ``dot`` lays it
+    out; with groups (or a ``layout`` given, as the player does, so frames with different
+    text share one layout) the result is pinned there, node sizes included, and the group
+    boxes are added. Without Graphviz installed the unpinned diagram is returned, whose
+    ``.source`` is readable and whose rendering says how to install it.
+    """
+    if picture.fixed_layout:
+        return _fixed(picture)
+    plain = _dot_diagram(picture)
+    if layout is None and not picture.groups:
+        return plain
+    try:
+        layout = layout or lay_out(picture)
+    except GraphvizNotFoundError:
+        return plain
+    return _pinned(picture, layout)
+
+
+def lay_out(picture: Picture) -> Layout:
+    """Run ``dot`` on ``picture`` (without its group boxes) and read back where it put everything."""
+    with dot_required():
+        raw = _dot_diagram(picture).pipe(format="json")
+    doc = json.loads(raw)
+    nodes, names = {}, {}
+    for obj in doc.get("objects", []):
+        if "pos" in obj and "nodes" not in obj:  # subgraphs have no pos; only nodes do
+            x, y = map(float, obj["pos"].split(","))
+            nodes[obj["name"]] = (x, y, float(obj["width"]) * 72.0, float(obj["height"]) * 72.0)
+            names[obj["_gvid"]] = obj["name"]
+    found: dict[tuple[str, str], list[str]] = {}
+    for edge in sorted(doc.get("edges", []), key=lambda e: e["_gvid"]):
+        found.setdefault((names[edge["tail"]], names[edge["head"]]), []).append(edge.get("pos", ""))
+    curves = {pair: tuple(c) for pair, c in found.items()}
+    bb = tuple(map(float, doc["bb"].split(",")))
+    caption_at = tuple(map(float, doc["lp"].split(","))) if "lp" in doc else None
+    caption_size = (float(doc.get("lwidth", 0.0)) * 72.0, float(doc.get("lheight", 0.0)) * 72.0)
+    return Layout(nodes, curves, bb, caption_at, caption_size)
+
+
+def _new_diagram(picture: Picture, **graph) -> Diagram:
+    g = Diagram(
+        graph_attr={"rankdir": picture.rankdir, "nodesep": "0.12", "ranksep": "0.22",
+                    "bgcolor": "white", "fontname": FONT, "fontsize": "11", **graph},
+        node_attr={"shape": "box", "style": "rounded,filled", "fontname": FONT, "fontsize": "11",
+                   "color": _BORDER, "margin": "0.08,0.03"},
+        edge_attr={"fontname": FONT, "fontsize": "10", "color": _EDGE, "arrowsize": "0.6"},
+    )
+    g.nodes_drawn = len(picture.nodes)
+    if picture.caption or picture.legend:
+        g.attr(label=f"<{_caption_table(picture)}>", labelloc="b", labeljust="l")
+    return g
+
+
+def _dot_diagram(picture: Picture) -> Diagram:
+    g = _new_diagram(picture, ordering="in")
+    for node in picture.nodes:
+        g.node(node.key, **_node_attrs(node, None))
+    for i, edge in enumerate(picture.edges):
+        _add_edge(g, i, edge, None)
+    return g
+
+
+def _add_edge(g: Diagram, i: int, edge: Edge, sizes, pins: Mapping[str, str] | None = None,
+              curves=None) -> None:
+    """The edge, through a node of its own that shows its text when it has any. ``pins`` and
+    ``curves`` (lists of curves by ``(tail, head)``, used up as they are drawn) place it where
+    a layout put it; a pinned edge keeps its text node (empty if need be) when the layout had one."""
+    style = _edge_attrs(edge)
+    key = label_key(i)
+    through_label = bool(edge.label) if pins is None else key in pins
+    if not through_label:
+        g.edge(edge.tail, edge.head, **style, **_pin_curve(curves, edge.tail, edge.head))
+        return
+    g.node(key, **_label_attrs(key, edge, sizes), **({"pos": pins[key]} if pins else {}))
+    first = {"arrowhead": "none", **style}
+    if edge.span > 1:
+        first["minlen"] = str(edge.span)
+    g.edge(edge.tail, key, **first, **_pin_curve(curves, edge.tail, key))
+    g.edge(key, edge.head, **style, **_pin_curve(curves, key, edge.head))
+
+
+def _node_attrs(node: Node, sizes) -> dict[str, str]:
+    attrs = {"label": f"<{_node_html(node)}>", "fillcolor": FILL.get(node.role, FILL["intermediate"]),
+             "tooltip": tooltip(node.tooltip or node.lines[0])}
+    if node.shape != "box":
+        attrs.update(shape=node.shape, style="filled", margin="0.02", fontsize="10")
+    if node.role == "output":
+        attrs["penwidth"] = "2"
+    if "incomplete" in node.emphasis:
+        attrs["style"] = attrs.get("style", "rounded,filled") + ",dashed"
+    if "pending" in node.emphasis:
+        attrs.update(fillcolor="white", color=_PENDING, fontcolor="#9ca3af", style="rounded,filled,dotted")
+    if node.emphasis & {"current", "highlight"}:
+        attrs.update(color=RED, penwidth="3")
+    attrs.update(_fixed_size(sizes, node.key))
+    return attrs
+
+
+def _label_attrs(key: str, edge: Edge, sizes) -> dict[str, str]:
+    red = bool(edge.emphasis & {"current", "highlight"})
+    attrs = {"label": html_lines(edge.label), "shape": "box", "style": "filled", "fillcolor": "white",
+             "color": "white", "penwidth": "0", "margin": "0.03,0.01", "fontsize": "10", "width": "0", "height": "0",
+             "fontcolor": RED if red else "#374151", "tooltip": tooltip(edge.tooltip or edge.label)}
+    attrs["label"] = f"<{attrs['label']}>"
+    attrs.update(_fixed_size(sizes, key))
+    return attrs
+
+
+def _edge_attrs(edge: Edge) -> dict[str, str]:
+    attrs = {"tooltip": tooltip(edge.tooltip or edge.label)}
+    if edge.color:
+        attrs["color"] = edge.color
+    if edge.width is not None:
+        attrs["penwidth"] = f"{edge.width:.2f}"
+    if "dead" in edge.emphasis:
+        attrs["style"] = "dotted"
+    if "pending" in edge.emphasis:
+        attrs.update(color=_PENDING, style="dotted")
+    if edge.emphasis & {"current", "highlight"}:
+        attrs.update(color=RED, penwidth=f"{max(edge.width or 0.0, 2.5):.2f}")
+    return attrs
+
+
+def _fixed_size(sizes, key: str) -> dict[str, str]:
+    if not sizes or key not in sizes:
+        return {}
+    w, h = sizes[key]
+    return {"width": f"{w:.4f}", "height": f"{h:.4f}", "fixedsize": "true"}
+
+
+# -- text --------------------------------------------------------------------------------
+def html_lines(text: str, align: str = "CENTER") -> str:
+    """Any text as the body of a Graphviz HTML label: escaped, one line per line.
+
+    Characters that cannot be shown (lone surrogates, control characters) are written as
+    their Python escapes, so every label is valid UTF-8 that ``dot`` accepts.
+    """
+    shown = _shown(text)
+    br = "<BR/>" if align == "CENTER" else f'<BR ALIGN="{align}"/>'
+    body = br.join(html.escape(line, quote=False) for line in shown.split("\n"))
+    return body + br if align != "CENTER" else body
+
+
+def _shown(text: str) -> str:
+    """``text`` with what cannot be shown written as its Python escape (see ``html_lines``)."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() or c == "\n" else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def tooltip(text: str) -> str:
+    """Any text as a DOT tooltip: printable, and its backslashes kept as backslashes."""
+    return _shown(text).replace("\\", "\\\\") or " "
+
+
+def _node_html(node: Node) -> str:
+    parts = []
+    for i, line in enumerate(node.lines):
+        body = html_lines(line)
+        if i == 0 and node.shape == "box":
+            body = f"<B>{body}</B>"
+        if i in node.faint:
+            body = f'<FONT COLOR="{_FAINT}"><I>{body}</I></FONT>'
+        parts.append(body)
+    return "<BR/>".join(parts)
+
+
+def _caption_table(picture: Picture) -> str:
+    """The caption's lines, then the key: one row of swatches, each with what it means."""
+    rows = []
+    if picture.caption:  # monospaced, so the columns of a step's text line up
+        rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT FACE="{MONO}" POINT-SIZE="10">'
+                    f'{html_lines(picture.caption, "LEFT")}</FONT></TD></TR>')
+    if picture.legend:
+        cells = "".join(_legend_cell(kind, text) for kind, text in picture.legend)
+        rows.append(f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="4" CELLPADDING="2"><TR>{cells}'
+                    f"</TR></TABLE></TD></TR>")
+    return f'<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="0">{"".join(rows)}</TABLE>'
+
+
+def _legend_cell(kind: str, text: str) -> str:
+    font = '<FONT POINT-SIZE="9">'
+    if kind in FILL:
+        return f'<TD BGCOLOR="{FILL[kind]}" BORDER="1" COLOR="{_BORDER}">{font}{html_lines(text)}</FONT></TD>'
+    if kind == "current":
+        return f'<TD BORDER="2" COLOR="{RED}">{font}{html_lines(text)}</FONT></TD>'
+    if kind == "incomplete":
+        return f'<TD BORDER="1" STYLE="dashed" COLOR="{_BORDER}">{font}<I>{html_lines(text)}</I></FONT></TD>'
+    if kind == "pending":
+        return f'<TD BORDER="1" STYLE="dotted" COLOR="{_PENDING}">{font}{html_lines(text)}</FONT></TD>'
+    return f"<TD>{font}{html_lines(text)}</FONT></TD>"
+
+
+# -- pinned layouts ----------------------------------------------------------------------
+def _pin_curve(curves, tail: str, head: str) -> dict[str, str]:
+    """The layout's next curve from ``tail`` to ``head``, as the ``pos`` of that segment."""
+    if curves is None or not curves.get((tail, head)):
+        return {}
+    curve, *rest = curves[(tail, head)]
+    curves[(tail, head)] = rest
+    return {"pos": curve} if curve else {}
+
+
+def _pinned(picture: Picture, layout: Layout) -> Diagram:
+    """The picture drawn exactly where ``layout`` says, with a box around each group."""
+    boxes = _group_boxes(picture, layout)
+    x0, y0, x1, y1 = layout.bb
+    for left, bottom, right, top in (b for b, _ in boxes):
+        x0, y0, x1, y1 = min(x0, left), min(y0, bottom), max(x1, right), max(y1, top)
+    caption = layout.caption_at
+    if caption is not None:
+        # The caption sits under everything, boxes included.
+        lowest = min([bottom for (_, bottom, _, _), _ in boxes], default=layout.bb[1])
+        height = layout.caption_size[1]
+        cy = min(caption[1], lowest - 4.0 - height / 2)
+        y0 = min(y0, cy - height / 2)
+        caption = (caption[0], cy)
+    dx, dy = -x0, -y0  # neato -n2 expects the drawing to start at the origin
+    pins = {key: f"{x + dx:.2f},{y + dy:.2f}!" for key, (x, y, _, _) in layout.nodes.items()}
+    curves = {pair: [_shift_curve(c, dx, dy) for c in found] for pair, found in layout.curves.items()}
+    # Each edge runs on through its text's node, whose white box then hides the line under
+    # the text only: a frame's text may be shorter than the layout's longest.
+    texts = {i: label_key(i) for i, edge in enumerate(picture.edges) if label_key(i) in layout.nodes}
+    for i, key in texts.items():
+        edge, centre = picture.edges[i], pins[key].rstrip("!")
+        curves[(edge.tail, key)] = [_extend(c, centre, at_end=True) for c in curves.get((edge.tail, key), [])]
+        curves[(key, edge.head)] = [_extend(c, centre, at_end=False) for c in curves.get((key, edge.head), [])]
+    graph = {"bb": f"0,0,{x1 + dx:.2f},{y1 + dy:.2f}", "splines": "true"}
+    if caption is not None:
+        graph["lp"] = f"{caption[0] + dx:.2f},{caption[1] + dy:.2f}"
+    g = _new_diagram(picture, outputorder="edgesfirst", **graph)
+    g.engine = "neato"
+    g.pinned = True
+    for (left, bottom, right, top), group in boxes:
+        g.node(f"group {group.key}", **_box_attrs(group, left, bottom, right, top, dx, dy))
+    sizes = {key: (w / 72, h / 72) for key, (_, _, w, h) in layout.nodes.items() if key not in texts.values()}
+    for node in picture.nodes:
+        g.node(node.key, **_node_attrs(node, sizes), pos=pins[node.key])
+    for i, edge in enumerate(picture.edges):
+        _add_edge(g, i, edge, sizes, pins, curves)
+    return g
+
+
+def _shift_curve(curve: str, dx: float, dy: float) -> str:
+    points = []
+    for token in curve.split():
+        prefix = ""
+        if token[:2] in ("e,", "s,"):
+            prefix, token = token[:2], token[2:]
+        x, y = map(float, token.split(","))
+        points.append(f"{prefix}{x + dx:.2f},{y + dy:.2f}")
+    return " ".join(points)
+
+
+def _extend(curve: str, point: str, at_end: bool) -> str:
+    """The curve with a straight piece added from its end to ``point`` (or from ``point`` to
+    its start); ``e,``/``s,`` arrow markers stay in front."""
+    tokens = curve.split()
+    markers = [t for t in tokens if t[:2] in ("e,", "s,")]
+    points = [t for t in tokens if t[:2] not in ("e,", "s,")]
+    if not points:
+        return curve
+    if at_end:
+        points += [points[-1], point, point]
+    else:
+        points = [point, point, points[0]] + points
+    return " ".join(markers + points)
+
+
+def _group_boxes(picture: Picture, layout: Layout) -> list:
+    """Each group's box (left, bottom, right, top), around its nodes and their edges' text."""
+    members: dict[str, list[str]] = {}
+    for node in picture.nodes:
+        if node.group is not None:
+            members.setdefault(node.group, []).append(node.key)
+    group_of = {node.key: node.group for node in picture.nodes}
+    for i, edge in enumerate(picture.edges):
+        if edge.label and group_of.get(edge.head) is not None:
+            members[group_of[edge.head]].append(label_key(i))
+    boxes = []
+    for group in picture.groups:
+        keys = [k for k in members.get(group.key, []) if k in layout.nodes]
+        if not keys:
+            continue
+        left = min(layout.nodes[k][0] - layout.nodes[k][2] / 2 for k in keys) - _GROUP_PAD
+        right = max(layout.nodes[k][0] + layout.nodes[k][2] / 2 for k in keys) + _GROUP_PAD
+        bottom = min(layout.nodes[k][1] - layout.nodes[k][3] / 2 for k in keys) - _GROUP_PAD
+        top = max(layout.nodes[k][1] + layout.nodes[k][3] / 2 for k in keys) + _GROUP_PAD + _CAPTION_HEIGHT
+        short = _CAPTION_CHAR * len(group.caption) + 2 * _GROUP_PAD - (right - left)
+        if short > 0:  # the caption is wider than the nodes: widen the box around them
+            left, right = left - short / 2, right + short / 2
+        boxes.append(((left, bottom, right, top), group))
+    return boxes
+
+
+# -- fixed layouts (the network view) ----------------------------------------------------
+def _fixed(picture: Picture) -> Diagram:
+    """Nodes where the picture puts them, straight edges with their text pinned on them, a
+    box around each group; ``neato -n2`` draws it as placed."""
+    where = {node.key: node.position for node in picture.nodes}
+    sizes = {node.key: node.size or (54.0, 36.0) for node in picture.nodes}
+    placed = Layout({key: (*where[key], *sizes[key]) for key in where}, {}, (0.0, 0.0, 0.0, 0.0), None, (0.0, 0.0))
+    g = _new_diagram(picture, splines="false", outputorder="edgesfirst")
+    g.engine = "neato"
+    g.pinned = True
+    for (left, bottom, right, top), group in _group_boxes(picture, placed):
+        g.node(f"group {group.key}", **_box_attrs(group, left, bottom, right, top, 0.0, 0.0))
+    for node in picture.nodes:
+        w, h = sizes[node.key]
+        g.node(node.key, **_node_attrs(node, {node.key: (w / 72, h / 72)}), pos=_point(*where[node.key]))
+    for i, edge in enumerate(picture.edges):
+        style = _edge_attrs(edge)
+        if not edge.label:
+            g.edge(edge.tail, edge.head, **style)
+            continue
+        (tx, ty), (hx, hy), t = where[edge.tail], where[edge.head], edge.label_at
+        key = label_key(i)
+        g.node(key, **_label_attrs(key, edge, None), pos=_point(tx + t * (hx - tx), ty + t * (hy - ty)))
+        g.edge(edge.tail, key, arrowhead="none", **style)
+        g.edge(key, edge.head, **style)
+    return g
+
+
+def _point(x: float, y: float) -> str:
+    return f"{x:.2f},{y:.2f}!"
+
+
+def _box_attrs(group, left: float, bottom: float, right: float, top: float, dx: float, dy: float) -> dict:
+    """A group's box: a dashed rounded node of its own, captioned at the top, drawn under
+    everything else."""
+    return {"label": html_lines(group.caption), "shape": "box", "style": "rounded,dashed", "color": _GROUP,
+            "fontcolor": "#4b5563", "fontsize": "11", "labelloc": "t", "fixedsize": "true",
+            "width": f"{(right - left) / 72:.4f}", "height": f"{(top - bottom) / 72:.4f}",
+            "tooltip": tooltip(group.caption), "pos": _point((left + right) / 2 + dx, (bottom + top) / 2 + dy)}
+
+
+def svg(diagram: Diagram) -> str:
+    """The diagram rendered as SVG text."""
+    return diagram.pipe(format="svg", encoding="utf-8")
+
+
+def legend_text(kind: str) -> str:
+    """The key's words for an emphasis that has no text of its own in the picture."""
+    return _LEGEND_TEXT[kind]
