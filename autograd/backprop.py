@@ -3,19 +3,36 @@
 No recursion anywhere, so a chain of a million ops is as easy as a chain of three, and
 every loop walks tuples, so the order (and the float rounding) is the same on every run.
 
-Each edge sends ``local * g`` back to its parent. A local derivative of ``MASKED`` (an input
-the op did not use) sends +0.0 whatever ``g`` is, nan and inf included: the masking is that
-zero's own multiplication, so every ``local * g`` here, in ``autograd.steps`` and in
-``autograd.paths`` follows it.
+Each edge sends ``contribution(local, g)`` back to its parent: ``local * g``, except that an
+input the op did not use (local derivative ``MASKED``) gets 0.0 even from an inf or nan
+gradient, as PyTorch masks it.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from operator import mul
 
-from .value import Value, _masked_times, _Mode
+from .value import MASKED, Value, _MASK, _masked_product, _Mode
+
+
+def contribution(local: float, g: float) -> float:
+    """What one edge sends back to its parent: its local derivative times the gradient ``g``
+    of the node it leads to, ``local * g``, except for an input the op did not use.
+
+    Such an input (relu at x <= 0, the inputs max and min did not pick, the base of
+    ``x**0``) has the local derivative ``MASKED`` and gets 0.0 whatever ``g`` is, where
+    ``0.0 * inf`` and ``0.0 * nan`` would be nan: PyTorch masks these edges the same way.
+    Any other 0 is a factor and multiplies as IEEE says, as in PyTorch::
+
+        contribution(MASKED, inf) == 0.0        # relu(-1.0).sqrt(): d/dx is 0
+        math.isnan(contribution(0.0, inf))      # (x * 0.0).sqrt(): d/dx is 0 * inf = nan
+
+    ``backward()`` multiplies directly where ``g`` is finite (``MASKED * g`` is 0.0 there
+    too) and calls this only where ``g`` is inf or nan; ``grad()``, ``paths()`` and any
+    other pass that sends gradients should call it for every edge.
+    """
+    return 0.0 if local is MASKED else local * g
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -93,23 +110,27 @@ def _backpropagate(root: Value, order: list[Value]) -> None:
         return
     for node in reversed(order):
         g = node.grad
-        for parent, local in zip(node.parents, node.local_grads):
-            parent.grad += local * g
+        if g - g == 0.0:  # g is finite, so the masks multiply like any 0.0: the hot path
+            for parent, local in zip(node.parents, node.local_grads):
+                parent.grad += local * g
+        else:  # g is inf or nan: the masks must send 0.0
+            for parent, local in zip(node.parents, node.local_grads):
+                parent.grad += contribution(local, g)
 
 
 def _backward_checked(order: list[Value]) -> None:
     for node in reversed(order):
         g = node.grad
         for parent, local in zip(node.parents, node.local_grads):
-            contribution = local * g
-            _check_contribution(node, local, g, contribution)
-            parent.grad += contribution
+            sent = contribution(local, g)
+            _check_contribution(node, local, g, sent)
+            parent.grad += sent
 
 
-def _check_contribution(node: Value, local: float, g: float, contribution: float) -> None:
-    if contribution != contribution or abs(contribution) == float("inf"):
+def _check_contribution(node: Value, local: float, g: float, sent: float) -> None:
+    if sent != sent or abs(sent) == float("inf"):
         raise FloatingPointError(
-            f"backward of op {node.op!r} produced {contribution!r} "
+            f"backward of op {node.op!r} produced {sent!r} "
             f"(local derivative {local!r} times gradient {g!r}) "
             f"from inputs ({', '.join(repr(p.data) for p in node.parents)})"
         )
@@ -136,21 +157,21 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
     inputs = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
     for i, x in enumerate(inputs):
         _require_value(x, f"inputs[{i}]")
-    times = _times_without_ones if create_graph else mul
+    times = _times_without_ones if create_graph else contribution
     total: dict[Value, object] = {output: 1.0}
     for node in reversed(topological_order(output)):
         g = total.get(node)
         if g is None or not node.parents:
             continue
         for parent, local in zip(node.parents, local_derivatives(node, create_graph)):
-            contribution = times(local, g)
-            # A Value contribution is an op's output, which anomaly mode has checked already.
-            if _Mode.anomaly and not isinstance(contribution, Value):
-                _check_contribution(node, local, g, contribution)
+            sent = times(local, g)
+            # A Value sent is an op's output, which anomaly mode has checked already.
+            if _Mode.anomaly and not isinstance(sent, Value):
+                _check_contribution(node, local, g, sent)
             if parent in total:
-                total[parent] = total[parent] + contribution
+                total[parent] = total[parent] + sent
             else:  # summed from 0.0 as backward() sums, where a lone -0.0 gives 0.0
-                total[parent] = contribution if isinstance(contribution, Value) else 0.0 + contribution
+                total[parent] = sent if isinstance(sent, Value) else 0.0 + sent
     if not create_graph:
         return tuple(total.get(x, 0.0) for x in inputs)
     # Derivatives that came out constant (floats) become constant leaves.
@@ -158,14 +179,19 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
 
 
 def _times_without_ones(local, g):
-    """``local * g``, but no node for a factor that is exactly 1.0 (the seed, the edges of
-    ``+``): the derivative's graph holds only the multiplications the math has. A local
-    derivative that masks sends +0.0, as ``MASKED`` does in first-order passes."""
+    """``contribution(local, g)`` when a graph is wanted: ``local * g``, but no node for a
+    factor that is exactly 1.0 (the seed, the edges of ``+``), so the derivative's graph
+    holds only the multiplications the math has. A mask sends 0.0: ``MASKED`` as a
+    constant, a graph-mode mask (``_masked``) as a node whose value is 0.0."""
+    if local is MASKED:
+        return 0.0
     if type(g) is float and g == 1.0:
         return local
     if type(local) is float and local == 1.0:
         return g
-    return _masked_times(local, g)
+    if getattr(local, "_fn", None) is _MASK:
+        return _masked_product(local, g)
+    return local * g
 
 
 def hessian(f, inputs: Iterable) -> list[list[float]]:

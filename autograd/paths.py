@@ -8,11 +8,10 @@ them shows where a gradient comes from.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .backprop import _require_value, grad, topological_order
+from .backprop import _require_value, contribution, grad, topological_order
 from .text import DEFAULT_PRECISION, check_precision, format_number, node_name
 from .value import Value
 
@@ -177,8 +176,9 @@ def _walk(root: Value, wrt: Value, counts: dict[Value, int]) -> Iterator[Path]:
         parent, local = node.parents[slot], node.local_grads[slot]
         if parent is wrt:
             edges = (local, *reversed(factors))
-            # From the output end, as backpropagation multiplies.
-            product = math.prod(reversed(edges))
+            product = 1.0
+            for e in reversed(edges):  # from the output end, as backpropagation multiplies
+                product = contribution(e, product)
             yield Path((wrt, *reversed(stack)), edges, (slot, *reversed(slots)), product)
             continue
         stack.append(parent)

@@ -8,9 +8,11 @@ written (or a leaf, written on the spot), so the walk never goes more than one n
 and a node shared by several paths, or by several objects pickled together, stays one node.
 
 Ops are written by name: the built-in ones as the module attribute that holds them, ``x**e``
-as its exponent. A user-defined ``Op`` is written as its name, its two functions, which
-pickle finds by their qualified names, and its formula; a lambda or a nested function has none, and pickling
-such an op raises ``TypeError`` naming it (``copy.deepcopy`` shares ops, so it works).
+as its exponent. A user-defined ``Op`` is written as its name, its two functions (which
+pickle finds by their qualified names) and its formula; a lambda or a nested function has
+no such name, and pickling an op made of one raises ``TypeError`` naming it
+(``copy.deepcopy`` shares ops, so it works). A local derivative ``MASKED``, a 0.0 known by
+its identity, is written as such, so it still masks after a round trip.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from functools import cache
 
 from . import ops, value
 from .backprop import topological_order
-from .value import Op, Value, _new, _OpNode, _power_op, _PowerOp
+from .value import MASKED, Op, Value, _new, _OpNode, _power_op, _PowerOp
 
 
 class _PreludeUnderWay(threading.local):
@@ -60,12 +62,22 @@ def _reduce_node(node: Value):
         prelude = ()
     else:
         prelude = _Prelude([n for n in topological_order(node)[:-1] if n.parents])
-    return _restore_node, (prelude, node.data, node.grad, node.label, node._fn, node.local_grads, node.parents)
+    local_grads = node.local_grads
+    if type(local_grads) is tuple and MASKED in local_grads:  # == 0.0: maybe a mask
+        # pickle writes floats by value, so MASKED would come back as a plain 0.0
+        local_grads = tuple(_MASK_WRITTEN if g is MASKED else g for g in local_grads)
+    return _restore_node, (prelude, node.data, node.grad, node.label, node._fn, local_grads, node.parents)
+
+
+# How a MASKED local derivative is written (no local derivative is ever None).
+_MASK_WRITTEN = None
 
 
 def _restore_node(prelude, data, grad, label, fn, local_grads, parents) -> Value:
     node = _new(_OpNode)
     node.data, node.grad, node.label = data, grad, label
+    if type(local_grads) is tuple and _MASK_WRITTEN in local_grads:
+        local_grads = tuple(MASKED if g is _MASK_WRITTEN else g for g in local_grads)
     node._fn, node.local_grads, node.parents = fn, local_grads, parents
     return node
 

@@ -8,7 +8,8 @@ Every scalar is a node of an influence diagram. A node computed from others keep
 Backpropagation (``autograd.backprop``) then needs nothing but
 ``parent.grad += local_grad * node.grad`` over a reverse topological order. An input an op
 did not use (relu's off side, the inputs ``max`` did not pick) gets the local derivative
-``MASKED``: a zero whose product is 0.0 even with an inf or nan gradient, as PyTorch masks.
+``MASKED``, a 0.0 that sends nothing back even when the gradient is inf or nan
+(``autograd.backprop.contribution``), as PyTorch masks.
 
 Each primitive is an ``Op``: a forward formula on floats beside its local derivatives. The
 derivative formula is written once and serves twice: the forward pass calls it with floats
@@ -48,34 +49,13 @@ class _Switched:
     blocks = 0
 
 
-class MaskedZero(float):
-    """The type of ``MASKED``: a local derivative of 0 that masks the gradient.
-
-    ``0.0 * inf`` is nan, so a plain 0 edge passes an inf or nan gradient on as nan. An op
-    that did not use an input (relu at x <= 0, the inputs max and min did not pick, the base
-    of ``x**0``) has nothing to pass on, whatever arrives: PyTorch masks those edges
-    (``torch.where``), and ``MASKED * g`` is +0.0 for every ``g``, nan and inf included, so
-    ``local * g`` is the whole rule, in backward, ``grad`` and the steps alike. A 0 that is a
-    factor of a product (``x * 0``) stays a plain float and multiplies as IEEE says.
-    """
-
-    __slots__ = ()
-
-    def __mul__(self, other):
-        if type(other) is float or isinstance(other, (numbers.Real, Value)):
-            return 0.0
-        return NotImplemented
-
-    __rmul__ = __mul__
-
-    def __repr__(self) -> str:
-        return "0.0"
-
-    def __reduce__(self):
-        return "MASKED"  # pickles and copies as the one instance
-
-
-MASKED = MaskedZero(0.0)
+# The local derivative of an input an op did not use: relu at x <= 0, the inputs max and min
+# did not pick, the base of x**0 and of a**b at b = 0. It is the float 0.0, one object told
+# apart by identity (``local is MASKED``), so the hot loop of backward multiplies it at C
+# speed. Where the gradient arriving is inf or nan, 0.0 * g would be nan; PyTorch masks
+# these edges (torch.where) and sends 0, and so does ``autograd.backprop.contribution``. A 0
+# that is a factor of a product (x * 0) is a plain 0.0 and multiplies as IEEE says.
+MASKED = float("0.0")
 
 
 class Op:
@@ -130,7 +110,7 @@ class Op:
                 f"derivative of {self.name!r} returned {got}, expected one per input ({len(inputs)})"
             )
         where = f"derivative of op {self.name!r}: each local derivative"
-        local = tuple(g if g is MASKED else _as_float(g, where) for g in local)
+        local = tuple(_as_float(g, where) for g in local)  # a float (MASKED too) is kept as is
         return _node(out, inputs, local, self)
 
     def __repr__(self) -> str:
@@ -400,18 +380,16 @@ _MASK = Op("mask")
 
 
 def _masked(derivative: Value) -> Value:
-    """``MASKED`` as a graph: a local derivative of 0 that masks (see ``_masked_times``), with
-    an edge of 1 to ``derivative``, whose graph gives the next derivatives."""
+    """``MASKED`` as a graph: a local derivative of 0 that masks, with an edge of 1 to
+    ``derivative``, whose graph gives the next derivatives (see ``_masked_product``)."""
     return _node(0.0, (derivative,), _ONE, _MASK)
 
 
-def _masked_times(local, g):
-    """``local * g`` for a graph-mode local derivative ``local``: +0.0 when it is a mask
-    (``_masked``), whatever ``g`` is, nan and inf included, as ``MASKED * g``."""
-    if getattr(local, "_fn", None) is not _MASK:
-        return local * g
+def _masked_product(mask: Value, g) -> Value:
+    """What an edge whose graph-mode local derivative is ``_masked`` sends back: 0.0
+    whatever ``g`` is, as a product node, so the next derivatives still flow to the mask."""
     g = _lift(g)
-    return _node(0.0, (local, g), (g.data, MASKED), _MUL)
+    return _node(0.0, (mask, g), (g.data, MASKED), _MUL)
 
 
 def _pow_rule(a, b, out):

@@ -9,7 +9,8 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import MASKED, Value, backward_steps, detect_anomaly, grad, hessian, ops
+from autograd import MASKED, Value, detect_anomaly, grad, hessian, ops, paths
+from autograd.backprop import contribution
 from catalog import CASES, sample_points
 
 inf, nan = math.inf, math.nan
@@ -134,14 +135,12 @@ def _by_grad_with_graph(y, xs):
     return [g.data for g in grad(y, xs, create_graph=True)]
 
 
-def _by_steps(y, xs):
-    for _ in backward_steps(y):
-        pass
-    return [x.grad for x in xs]
+def _by_paths(y, xs):
+    return [math.fsum(p.product for p in paths(y, x)) for x in xs]
 
 
-_EVERY_PASS = pytest.mark.parametrize("gradients", [_by_backward, _by_grad, _by_grad_with_graph, _by_steps],
-                                      ids=["backward", "grad", "grad_create_graph", "backward_steps"])
+_EVERY_PASS = pytest.mark.parametrize("gradients", [_by_backward, _by_grad, _by_grad_with_graph, _by_paths],
+                                      ids=["backward", "grad", "grad_create_graph", "paths"])
 
 
 @_EVERY_PASS
@@ -169,13 +168,15 @@ def test_unused_inputs_get_zero_even_from_inf_or_nan_gradients(gradients, build,
     assert [_same(g, e) for g, e in zip(gradients(build(*xs), xs), expected)] == [True] * len(expected)
 
 
-def test_masked_is_a_zero_whose_products_are_zero():
-    assert MASKED == 0.0 and repr(MASKED) == "0.0"
-    assert [MASKED * g for g in (inf, -inf, nan, -3.0)] == [0.0] * 4
-    assert [math.copysign(1.0, g * MASKED) for g in (-inf, -3.0, -0.0)] == [1.0] * 3  # +0.0
+def test_a_masked_edge_sends_zero_and_a_zero_factor_multiplies():
+    assert type(MASKED) is float and MASKED == 0.0
+    assert [contribution(MASKED, g) for g in (inf, -inf, nan, -3.0)] == [0.0] * 4
+    assert [math.isnan(contribution(0.0, g)) for g in (inf, -inf, nan)] == [True] * 3
+    assert contribution(2.5, -4.0) == -10.0
     assert Value(-1.0).relu().local_grads[0] is MASKED
     assert ops.max([Value(1.0), Value(2.0)]).local_grads == (0.0, 1.0)
     assert ops.max([Value(1.0), Value(2.0)]).local_grads[0] is MASKED
+    assert (Value(2.0) ** 0).local_grads[0] is MASKED
     assert (Value(2.0) * 0.0).local_grads[1] is not MASKED  # a factor, not a mask
 
 

@@ -10,7 +10,7 @@ import pickle
 import pytest
 
 import nn
-from autograd import Op, Value, grad, ops, topological_order
+from autograd import MASKED, Op, Value, grad, ops, topological_order
 from catalog import CASES, sample_points
 
 
@@ -55,6 +55,19 @@ def test_every_op_survives_a_pickle(case):
     first = grad(y, xs, create_graph=True)[0]
     first2 = grad(y2, xs2, create_graph=True)[0]
     assert grad(first2, xs2) == grad(first, xs)
+
+
+def test_masks_still_mask_after_a_round_trip():
+    x, y = Value(-1.0), Value(3.0)
+    z = ops.max([x.relu(), y * 0.0]).sqrt()  # both inputs of max are 0: the first is picked
+    for how, (x2, y2, z2) in _copies([x, y, z]).items():
+        assert z2.parents[0].local_grads[1] is MASKED, how
+        assert z2.parents[0].parents[0].local_grads[0] is MASKED, how
+        assert _same(grad(z2, [x2, y2]), (0.0, 0.0)) and _same(grad(z, [x, y]), (0.0, 0.0)), how
+
+
+def _same(a, b) -> bool:
+    return all((u != u and v != v) or u == v for u, v in zip(a, b))
 
 
 def test_a_shared_node_stays_shared():
