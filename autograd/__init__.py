@@ -9,11 +9,13 @@ from . import ops, pickling, scalar
 from .backprop import backward, grad, hessian, local_derivatives, topological_order
 from .check import gradcheck, gradgradcheck
 from .draw import draw, draw_dot, draw_step
+from .forward import forward_tangents
 from .modes import detect_anomaly, no_grad
 from .paths import Path, count_paths, explain_paths, paths
 from .player import Player, animate, step_slider
 from .steps import Contribution, ForwardStep, Step, backward_steps, forward_steps
 from .text import format_number
+from .transforms import count_multiplications, hvp, jacobian, jvp, value_and_grad, vjp
 from .value import MASKED, Op, Parameter, Value
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "animate",
     "backward",
     "backward_steps",
+    "count_multiplications",
     "count_paths",
     "detect_anomaly",
     "draw",
@@ -37,10 +40,14 @@ __all__ = [
     "explain_paths",
     "format_number",
     "forward_steps",
+    "forward_tangents",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
     "local_derivatives",
     "no_grad",
     "ops",
@@ -48,4 +55,6 @@ __all__ = [
     "scalar",
     "step_slider",
     "topological_order",
+    "value_and_grad",
+    "vjp",
 ]

@@ -168,14 +168,18 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
             # A Value sent is an op's output, which anomaly mode has checked already.
             if _Mode.anomaly and not isinstance(sent, Value):
                 _check_contribution(node, local, g, sent)
-            if parent in total:
-                total[parent] = total[parent] + sent
-            else:  # summed from 0.0 as backward() sums, where a lone -0.0 gives 0.0
-                total[parent] = sent if isinstance(sent, Value) else 0.0 + sent
+            total[parent] = total[parent] + sent if parent in total else _first_term(sent)
     if not create_graph:
         return tuple(total.get(x, 0.0) for x in inputs)
     # Derivatives that came out constant (floats) become constant leaves.
     return tuple(g if isinstance(g, Value) else Value(g) for g in (total.get(x, 0.0) for x in inputs))
+
+
+def _first_term(sent):
+    """The start of a sum of what edges send (a gradient here, a tangent in forward mode):
+    every sum starts from 0.0, as backward() and the steps sum, so a lone -0.0 gives 0.0
+    everywhere alike. A Value (graph mode) is kept as it is."""
+    return sent if isinstance(sent, Value) else 0.0 + sent
 
 
 def _times_without_ones(local, g):

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 from .backprop import topological_order
 from .formulas import edge_formula
+from .forward import forward_tangents
 from .paths import Path
 from .picture import Edge, Group, Node, Picture
 from .render import Diagram, GraphvizNotFoundError, legend_text, render
-from .steps import BackwardState, ForwardStep, Step, backward_steps, consumers, forward_steps
+from .steps import BackwardState, ForwardStep, Step, backward_steps, forward_steps
 from .text import check_precision, constants, format_number, node_name
 from .value import Parameter, Value
 
@@ -72,6 +73,9 @@ def draw(root: Value, **options) -> Diagram:
       from ``autograd.paths`` (their nodes and exactly their edges).
     * ``step``: a ``Step`` from ``backward_steps`` or ``forward_steps``: draw the pass as it
       stands after that step (see ``draw_step``).
+    * ``tangents``: forward mode, e.g. ``{x: 1.0}``: each node shows its tangent
+      ``d node / dx`` (instead of its grad) and each edge ``× local derivative → what it
+      sends``, the local derivative times its input's tangent (``autograd.forward_tangents``).
     * Every node and edge has a tooltip with the full-precision numbers (hover in SVG).
     * A graph with more than ``max_nodes`` nodes is refused with ``ValueError`` before any
       work (``dot`` can take very long on it); pass a larger ``max_nodes`` to draw it anyway.
@@ -136,6 +140,7 @@ def picture(
     max_nodes: int = 500,
     precision: int = 4,
     step: Step | ForwardStep | None = None,
+    tangents: Mapping | None = None,
 ) -> Picture:
     """What ``draw`` shows, as a ``Picture`` (same arguments), before anything is rendered."""
     options = _check_options(rankdir, show_grad, edge_labels, edge_width, group, show_constants, legend,
@@ -149,7 +154,13 @@ def picture(
         )
     state = _check_step(step, root)
     lit_nodes, lit_edges = _highlighted(highlight)
-    return _Builder(root, order, options, state, step, lit_nodes, lit_edges).picture()
+    if tangents is not None and isinstance(step, Step):
+        raise ValueError("tangents go with forward steps (forward_steps(root, tangents)), not a backward step")
+    if isinstance(step, ForwardStep) and step._tangents is not None:
+        tangents = step._tangents
+    elif tangents is not None:
+        tangents = forward_tangents(root, tangents)
+    return _Builder(root, order, options, state, step, lit_nodes, lit_edges, tangents).picture()
 
 
 # draw takes exactly picture's options; say so to help() and editors.
@@ -159,8 +170,9 @@ draw.__signature__ = inspect.signature(picture).replace(return_annotation=Diagra
 class _Builder:
     """Builds one Picture; a class only so the many inputs are not passed to every helper."""
 
-    def __init__(self, root, order, options: _Options, state, step, lit_nodes, lit_edges):
+    def __init__(self, root, order, options: _Options, state, step, lit_nodes, lit_edges, tangents):
         self.root, self.options, self.state, self.step = root, options, state, step
+        self.tangents = tangents  # every node's tangent (forward mode), or None
         self.lit_nodes, self.lit_edges = lit_nodes, lit_edges
         self.folded = set() if options.show_constants else constants(order, root)
         self.drawn = [node for node in order if node not in self.folded]
@@ -189,8 +201,10 @@ class _Builder:
             lines.append("not computed yet")
         elif node.parents or node.label:  # an unlabelled leaf's title is its number already
             lines.append(f"data {self.num(node.data)}")
+        if self.tangents is not None and not pending:
+            lines.append(f"tangent {self.num(self.tangents.get(node, 0.0))}")
         emphasis = set()
-        if self.options.show_grad and not self.forward:
+        if self.options.show_grad and not self.forward and self.tangents is None:
             grad_lines, incomplete = self.grad_lines(node)
             if incomplete:
                 emphasis.add("incomplete")
@@ -252,6 +266,10 @@ class _Builder:
                 if self.forward and not self.step.computed(child):
                     emphasis.add("pending")
                     label = ""
+                elif self.tangents is not None:
+                    label = f"× {self.num(local)} → {self.num(local * self.tangents.get(parent, 0.0))}"
+                    if child is getattr(self.step, "node", None):
+                        emphasis.add("current")
                 elif child is getattr(self.step, "node", None):
                     emphasis.add("current")
                     if slot in self.sent:
@@ -291,10 +309,17 @@ class _Builder:
         return text
 
     def flows(self) -> dict[tuple[Value, int], float]:
-        """What backprop sends along each edge: |local derivative x the child's grad|."""
+        """What each edge sends: |local derivative x the child's grad| backwards, or
+        |local derivative x the parent's tangent| in forward mode."""
         grads = self.state.grads if self.state is not None else None
+
+        def carried(child: Value, slot: int) -> float:
+            if self.tangents is not None:
+                return self.tangents.get(child.parents[slot], 0.0)
+            return grads.get(child, 0.0) if grads is not None else child.grad
+
         return {
-            (child, slot): abs(local * (grads.get(child, 0.0) if grads is not None else child.grad))
+            (child, slot): abs(local * carried(child, slot))
             for child in self.drawn
             for slot, local in enumerate(child.local_grads)
             if child.parents[slot] not in self.folded
@@ -313,6 +338,8 @@ class _Builder:
         return tuple(entries)
 
     def edge_key(self, shown: set[str]) -> str:
+        if self.tangents is not None:
+            return "edge label = × local derivative → what forward mode sends (it times the input's tangent)"
         if self.forward:
             return "edge label = local derivative d child / d parent, recorded as the child is computed"
         parts = []

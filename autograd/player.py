@@ -139,10 +139,12 @@ class Player:
         return out.getvalue()
 
 
-def animate(root: Value, direction: str = "backward", *, leaves: bool = False,
+def animate(root: Value, direction: str = "backward", *, leaves: bool = False, tangents=None,
             max_frame_nodes: int = MAX_FRAME_NODES, **draw_options) -> Player:
     """A player over the steps of ``root``'s backward pass, forward pass, or both (forward
     first). Each frame is ``draw_step``'s picture of one step; ``draw_options`` go to ``draw``.
+    ``tangents`` (``{x: 1.0}``) shows forward mode in the forward frames: each node's tangent,
+    and what each edge sends.
 
     The backward pass runs on the grads the graph holds now, as ``backward_steps`` would,
     and every grad is put back afterwards. A pass of more than ``max_frame_nodes`` frames x
@@ -167,10 +169,10 @@ def animate(root: Value, direction: str = "backward", *, leaves: bool = False,
             f"max_frame_nodes={max_frame_nodes}: the player would be too large to be useful. Animate a "
             f"smaller graph, or pass max_frame_nodes={frames * len(order)} to make it anyway"
         )
-    picture(root, **draw_options)  # every option checked before the work starts
+    picture(root, tangents=tangents, **draw_options)  # every option checked before the work starts
     pictures = []
     if direction in ("forward", "both"):
-        pictures += [picture(root, step=step, **draw_options) for step in forward_steps(root)]
+        pictures += [picture(root, step=step, **draw_options) for step in forward_steps(root, tangents)]
     if direction in ("backward", "both"):
         grads_before = [(node, node.grad) for node in order]
         steps = backward_steps(root, leaves=leaves)

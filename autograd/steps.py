@@ -12,10 +12,11 @@ nothing about a pass under way is kept anywhere else.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from .backprop import _check_contribution, _require_value, topological_order
+from .forward import forward_tangents
 from .text import DEFAULT_PRECISION, constants, format_number, node_name
 from .value import Value, _Mode
 
@@ -171,6 +172,8 @@ class ForwardStep:
 
     Step 0 has every leaf given and nothing computed (``node`` is None). ``value`` is the
     node's data; ``local_grads`` are the local derivatives recorded on its incoming edges.
+    With tangents given to ``forward_steps``, ``tangent`` is the node's tangent and ``sent``
+    what each edge brought it (``local_grad * tangent(input)``): forward mode, step by step.
     """
 
     number: int
@@ -179,13 +182,22 @@ class ForwardStep:
     inputs: tuple[Value, ...]
     value: float
     local_grads: tuple[float, ...]
+    tangent: float | None = None
+    sent: tuple[float, ...] = ()
     _ops: tuple = field(default=(), repr=False, compare=False)
+    _tangents: dict | None = field(default=None, repr=False, compare=False)
 
     direction = "forward"
 
     def computed(self, node: Value) -> bool:
         """Whether ``node`` has its value after this step (a leaf always has)."""
         return not node.parents or node in self._ops[: self.number]
+
+    def tangent_of(self, node: Value) -> float | None:
+        """``node``'s tangent once it is computed (None without tangents or before)."""
+        if self._tangents is None or not self.computed(node):
+            return None
+        return self._tangents.get(node, 0.0)
 
     def __str__(self) -> str:
         return self.describe()
@@ -198,12 +210,19 @@ class ForwardStep:
 
         head = f"Forward step {self.number} of {self.total}: "
         if self.node is None:
-            return head + "the inputs are given; nothing is computed yet."
+            seeded = ", ".join(f"{node_name(n)} {num(t)}" for n, t in (self._tangents or {}).items()
+                               if not n.parents and t != 0.0)
+            return head + "the inputs are given; nothing is computed yet." + (
+                f" Tangents given: {seeded}." if seeded else "")
         args = ", ".join(f"{node_name(p)} = {num(p.data)}" for p in self.inputs)
         local = ", ".join(f"d{node_name(self.node)}/d{node_name(p)} = {num(g)}"
                           for p, g in zip(self.inputs, self.local_grads))
-        return (head + f"{node_name(self.node)}{f' [{self.node.op}]' if self.node.label else ''} = "
+        text = (head + f"{node_name(self.node)}{f' [{self.node.op}]' if self.node.label else ''} = "
                 f"{num(self.value)} from {args}.\nThe local derivatives recorded on its edges: {local}.")
+        if self.tangent is not None:
+            terms = " + ".join(f"{num(g)} × {num(self.tangent_of(p))}" for p, g in zip(self.inputs, self.local_grads))
+            text += f"\nIts tangent, local derivative × tangent summed over its edges: {terms} = {num(self.tangent)}."
+        return text
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         printer.text(str(self))
@@ -295,15 +314,26 @@ def _steps(root: Value, order: list[Value], leaves: bool) -> Iterator[Step]:
             leaf.grad += grad_before
 
 
-def forward_steps(root: Value) -> Iterator[ForwardStep]:
+def forward_steps(root: Value, tangents: Mapping | None = None) -> Iterator[ForwardStep]:
     """The forward pass that built ``root``'s graph, one op node at a time.
 
     Step 0 has the leaves given; then each node with inputs in topological order (inputs
     first), with its value and the local derivatives the forward pass recorded on its edges.
-    Nothing is recomputed or changed.
+    ``tangents`` (``{x: 1.0}``) adds forward mode: each step also carries the node's tangent
+    and what each edge sent it (``autograd.forward_tangents``). Nothing is recomputed or changed.
     """
     _require_value(root, "root")
+    found = None if tangents is None else forward_tangents(root, tangents)
     ops = tuple(node for node in topological_order(root) if node.parents)
-    yield ForwardStep(0, len(ops), None, (), float("nan"), (), ops)
+    return _forward(ops, found)
+
+
+def _forward(ops: tuple[Value, ...], tangents: dict | None) -> Iterator[ForwardStep]:
+    yield ForwardStep(0, len(ops), None, (), float("nan"), (), None, (), ops, tangents)
     for number, node in enumerate(ops, 1):
-        yield ForwardStep(number, len(ops), node, node.parents, node.data, tuple(node.local_grads), ops)
+        locals_ = tuple(node.local_grads)
+        tangent = sent = None
+        if tangents is not None:
+            tangent = tangents[node]
+            sent = tuple(g * tangents[p] for p, g in zip(node.parents, locals_))
+        yield ForwardStep(number, len(ops), node, node.parents, node.data, locals_, tangent, sent or (), ops, tangents)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import expressions
 
-from autograd import (ForwardStep, Parameter, Value, backward_steps, detect_anomaly, draw_step, forward_steps,
+from autograd import (ForwardStep, Parameter, Value, backward_steps, detect_anomaly, draw_step, format_number, forward_steps,
                       ops, topological_order)
 from autograd.draw import picture
 
@@ -473,3 +473,45 @@ def test_a_forward_step_picture_greys_out_what_is_not_computed_yet():
     assert (into_z.label, into_z.emphasis) == ("", frozenset({"pending"}))
     assert p.caption.startswith("Forward step 1 of 2: y [exp] = 1.649 from x = 0.5.")
     assert "Forward step 2 of 2" in draw_step(z, 2, direction="forward").source
+
+
+def test_forward_steps_carry_tangents_when_given():
+    from autograd import forward_tangents, grad
+
+    x, w = Value(0.5, "x"), Parameter(2.0, "w")
+    y = (x * w).exp()
+    y.label = "y"
+    z = y.tanh() * x
+    z.label = "z"
+    steps = list(forward_steps(z, {x: 1.0}))
+    assert steps[0].tangent is None and "Tangents given: x 1." in str(steps[0])
+    found = forward_tangents(z, {x: 1.0})
+    for step in steps[1:]:
+        (by_reverse,) = grad(step.node, [x])  # reverse mode: an independent route to d node/dx
+        assert math.isclose(step.tangent, by_reverse, rel_tol=1e-14)
+        assert _bits(step.tangent) == _bits(found[step.node])
+        assert step.sent == tuple(g * found[p] for p, g in zip(step.inputs, step.local_grads))
+    assert steps[-1].describe().endswith(f"= {format_number(steps[-1].tangent)}.")
+    assert steps[1].tangent_of(z) is None and steps[-1].tangent_of(z) == steps[-1].tangent
+
+
+def test_a_forward_picture_with_tangents_shows_what_each_edge_sends():
+    from autograd import grad
+
+    x, w = Value(0.5, "x"), Parameter(2.0, "w")
+    y = (x * w).exp()
+    y.label = "y"
+    p = picture(y, tangents={x: 1.0})
+    keys = {n.key: n for n in p.nodes}
+    for node in topological_order(y):
+        shown = next(n for n in p.nodes if n.tooltip.startswith(node.label or f"<{node.op}>"))
+        (d,) = grad(node, [x]) if node is not x else (1.0,)
+        assert shown.lines[-1] == f"tangent {format_number(d)}", shown.lines
+    into_product = [e.label for e in p.edges if keys[e.head].lines[0] == "*"]
+    assert into_product == ["× 2 → 2", "× 0.5 → 0"]  # d(x w)/dx = w sends 2 x 1; w's tangent is 0
+    frame = draw_step(y, 1, direction="forward", tangents={x: 1.0})
+    assert "× 2 → 2" in frame.source and "tangent 2" in frame.source and "not computed yet" in frame.source
+    with pytest.raises(ValueError, match="tangents go with forward steps"):
+        picture(y, step=list(backward_steps(y))[1], tangents={x: 1.0})
+    with pytest.raises(TypeError, match="seeds keys must be Values, got str"):
+        picture(y, tangents={"x": 1.0})
