@@ -28,9 +28,10 @@ def contribution(local: float, g: float) -> float:
         contribution(MASKED, inf) == 0.0        # relu(-1.0).sqrt(): d/dx is 0
         math.isnan(contribution(0.0, inf))      # (x * 0.0).sqrt(): d/dx is 0 * inf = nan
 
-    ``backward()`` multiplies directly where ``g`` is finite (``MASKED * g`` is 0.0 there
-    too) and calls this only where ``g`` is inf or nan; ``grad()``, ``paths()`` and any
-    other pass that sends gradients should call it for every edge.
+    ``backward()`` multiplies directly where ``g`` is finite (``MASKED * g`` is a zero
+    there too, and sums start from 0.0, so its sign cannot show) and calls this only where
+    ``g`` is inf or nan. ``grad()``, ``paths()``, forward mode and any other pass that sends
+    something along edges call it for every edge.
     """
     return 0.0 if local is MASKED else local * g
 
