@@ -1,0 +1,88 @@
+"""The notebooks' graders: right, wrong with a hint from the graph, not answered, filled in."""
+
+import math
+
+import pytest
+
+from autograd import Parameter, Value, backward_steps, ops
+from autograd.exercises import FILL, check, check_edge, check_grad, check_sent
+
+
+@pytest.fixture(autouse=True)
+def learner(monkeypatch):
+    monkeypatch.delenv(FILL, raising=False)  # as a learner runs it, unless a test fills answers
+
+
+def graph():
+    x, w, b = Value(2.0, "x"), Parameter(-3.0, "w"), Parameter(1.0, "b")
+    z = x * w + b
+    z.label = "z"
+    L = z * z
+    L.label = "L"
+    return L, x, w, b, z
+
+
+def test_a_right_answer_is_confirmed(capsys):
+    L, x, w, b, z = graph()
+    assert check_grad(-20.0, L, w) is True  # dL/dw = 2 z x = 2 * -5 * 2
+    assert capsys.readouterr().out == "Right: dL/dw is -20.\n"
+    assert check_grad(Value(-20.004), L, w)  # four significant digits are enough
+
+
+def test_half_the_paths_is_told_as_such(capsys):
+    L, x, w, b, z = graph()
+    assert check_grad(-10.0, L, w) is False  # one of the two paths through L = z * z
+    out = capsys.readouterr().out
+    assert out.startswith("Not quite: -10 is not dL/dw. That is the product along one path only (w -> <*> -> z")
+    assert "There are 2 paths from w to L" in out and "-20" not in out
+
+
+def test_a_wrong_sign_and_other_mistakes_get_hints_without_the_answer(capsys):
+    L, x, w, b, z = graph()
+    assert not check_grad(20.0, L, w)
+    assert "the sign is not" in capsys.readouterr().out
+    assert not check_grad(3.0, L, w)
+    out = capsys.readouterr().out
+    assert "multiply the local derivatives along each path" in out and "-20" not in out
+    assert not check_grad(1.0, L, Value(1.0, "elsewhere"))
+    assert "has no path to L" in capsys.readouterr().out
+
+
+def test_edges_and_steps(capsys):
+    L, x, w, b, z = graph()
+    product = z.parents[0]
+    assert check_edge(2.0, product, w) and not check_edge(-3.0, product, w)
+    assert "local derivative for this input is x" in capsys.readouterr().out
+    y = Value(0.5, "y").tanh()
+    assert check_edge(1 - math.tanh(0.5) ** 2, y, y.parents[0])
+    step = list(backward_steps(L))[2]  # z sends -10 to <*> and to b
+    assert check_sent(-10.0, step, b) and not check_sent(-5.0, step, b)
+    assert "times that gradient" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="step 2 sends nothing to x"):
+        check_sent(1.0, step, x)
+    with pytest.raises(ValueError, match="x is not an input of z"):
+        check_edge(1.0, z, x)
+
+
+def test_not_answered_yet_says_what_to_do_and_gives_nothing_away(capsys):
+    L, x, w, b, z = graph()
+    assert check_grad(None, L, w) is False
+    out = capsys.readouterr().out
+    assert out == "Not answered yet: work out dL/dw, write it in `answer`, and run this cell again.\n"
+
+
+def test_filled_in_answers_run_both_ways(monkeypatch, capsys):
+    monkeypatch.setenv(FILL, "1")
+    L, x, w, b, z = graph()
+    assert check_grad(None, L, w) is True
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Right: dL/dw is -20." and out[1].startswith("Not quite: -29 is not dL/dw.")
+    assert check(None, math.nan, what="nothing", hint="")
+
+
+def test_answers_must_be_numbers():
+    L, x, w, b, z = graph()
+    with pytest.raises(TypeError, match="answer must be a number .* got str"):
+        check_grad("-20", L, w)
+    with pytest.raises(TypeError, match="got bool"):
+        check_grad(True, L, w)
