@@ -173,7 +173,7 @@ def _log_softmax_row(i: int, s: Sequence) -> tuple:
 
 
 class JacobianRow(Sequence):
-    """Row ``index`` of softmax's (or log_softmax's) Jacobian, each entry computed when read.
+    """Row ``output`` of softmax's (or log_softmax's) Jacobian, each entry computed when read.
 
     The n outputs of one softmax share its probabilities ``s``: an output stores its index,
     not n floats, so the whole vector activation is O(n) in memory. Entries are the floats
@@ -182,10 +182,10 @@ class JacobianRow(Sequence):
     indexing, iteration, equality with a tuple.
     """
 
-    __slots__ = ("index", "_s", "_minus_s", "_scale")
+    __slots__ = ("output", "_s", "_minus_s", "_scale")
 
-    def __init__(self, index: int, s: list[float], minus_s: list[float], scale: float | None):
-        self.index = index
+    def __init__(self, output: int, s: list[float], minus_s: list[float], scale: float | None):
+        self.output = output  # which output's row: not "index", which a Sequence has as a method
         self._s = s  # shared by the whole vector
         self._minus_s = minus_s  # 0.0 - s_j, shared too: the off-diagonal entries before scaling
         self._scale = scale
@@ -194,7 +194,7 @@ class JacobianRow(Sequence):
         return len(self._s)
 
     def __iter__(self) -> Iterator[float]:
-        i, off = self.index, self._minus_s
+        i, off = self.output, self._minus_s
         diagonal = 1.0 - self._s[i]
         if self._scale is None:
             return chain(islice(off, i), (diagonal,), islice(off, i + 1, None))
@@ -208,7 +208,7 @@ class JacobianRow(Sequence):
         if not -n <= j < n:
             raise IndexError(f"JacobianRow index {j} out of range for {n} entries")
         j %= n
-        entry = 1.0 - self._s[j] if j == self.index else self._minus_s[j]
+        entry = 1.0 - self._s[j] if j == self.output else self._minus_s[j]
         return entry if self._scale is None else self._scale * entry
 
     def __eq__(self, other) -> bool:
@@ -224,9 +224,9 @@ class JacobianRow(Sequence):
 
 # In graph mode the row is rebuilt from the inputs as Values; the output node's row says
 # which row it is.
-_SOFTMAX = Op("softmax", derivative=lambda *args: _softmax_row(args[-1].local_grads.index, softmax(args[:-1])))
+_SOFTMAX = Op("softmax", derivative=lambda *args: _softmax_row(args[-1].local_grads.output, softmax(args[:-1])))
 _LOG_SOFTMAX = Op(
-    "log_softmax", derivative=lambda *args: _log_softmax_row(args[-1].local_grads.index, softmax(args[:-1]))
+    "log_softmax", derivative=lambda *args: _log_softmax_row(args[-1].local_grads.output, softmax(args[:-1]))
 )
 
 
