@@ -259,10 +259,11 @@ def backward_steps(root: Value, leaves: bool = False) -> Iterator[Step]:
     reverse topological order (the root first), each once every consumer has sent to it.
     Leaves send nothing and get no step of their own unless ``leaves=True``. A leaf's grad is
     complete when its last consumer sends; what it held before the pass is added then, as
-    ``backward`` does, or when the pass is closed early (``break``, ``.close()``), so nothing
-    accumulated earlier is lost. Exhausting the generator leaves every grad bit-identical to
-    ``root.backward()``. Under ``detect_anomaly()`` the step whose contribution is nan or inf
-    raises ``FloatingPointError``, as ``backward`` does.
+    ``backward`` does. Exhausting the generator leaves every grad bit-identical to
+    ``root.backward()``. A pass closed early (``break``, ``.close()``, an error) is dropped
+    as an interrupted ``backward`` is: every leaf gets back exactly the grad it held before
+    it, so a later pass accumulates onto that. Under ``detect_anomaly()`` the step whose
+    contribution is nan or inf raises ``FloatingPointError``, as ``backward`` does.
     """
     _require_value(root, "root")
     if not isinstance(leaves, bool):
@@ -288,6 +289,7 @@ def _steps(root: Value, order: list[Value], leaves: bool) -> Iterator[Step]:
     received = dict.fromkeys(order, 0)
     this_pass = {root: 1.0}  # each node's sum so far, before any earlier grad is added back
     check = _Mode.anomaly
+    finished = total == 0  # the pass is done once its last step has sent (or with no step to take)
     try:
         step = Step(0, total, root, 1.0, (), held.get(root, 0.0), record)
         record.steps.append(step)
@@ -308,10 +310,12 @@ def _steps(root: Value, order: list[Value], leaves: bool) -> Iterator[Step]:
                     parent.grad += waiting.pop(parent)
             step = Step(number, total, node, this_pass.get(node, 0.0), tuple(sent), held.get(node, 0.0), record)
             record.steps.append(step)
+            finished = number == total
             yield step
     finally:
-        for leaf, grad_before in waiting.items():
-            leaf.grad += grad_before
+        if not finished:  # closed early: this pass's partial sums leave the leaves again
+            for leaf, grad_before in held.items():
+                leaf.grad = grad_before
 
 
 def forward_steps(root: Value, tangents: Mapping | None = None) -> Iterator[ForwardStep]:
