@@ -267,19 +267,25 @@ class _Builder:
                     emphasis.add("pending")
                     label = ""
                 elif self.tangents is not None:
-                    label = f"× {self.num(local)} → {self.num(local * self.tangents.get(parent, 0.0))}"
+                    label = self.sending(local, local * self.tangents.get(parent, 0.0))
                     if child is getattr(self.step, "node", None):
                         emphasis.add("current")
                 elif child is getattr(self.step, "node", None):
                     emphasis.add("current")
                     if slot in self.sent:
-                        label = f"× {self.num(local)} → {self.num(self.sent[slot].amount)}"
+                        label = self.sending(local, self.sent[slot].amount)
                 if flows and flows[(child, slot)] == 0.0:
                     emphasis.add("dead")
                 # A network's parameters get a column of their own, beside their neuron.
                 span = 2 if self.layer and has_parameter and not isinstance(parent, Parameter) else 1
                 yield Edge(self.keys[parent], self.keys[child], label, self.edge_tooltip(child, slot, local),
                            frozenset(emphasis), widths.get((child, slot)), span=span)
+
+    def sending(self, local: float, amount: float) -> str:
+        """``× local → amount``: what an edge sends. Top to bottom, where labels sit side by
+        side, on two lines, so they stay narrow."""
+        gap = "\n" if self.options.rankdir in ("TB", "BT") else " "
+        return f"× {self.num(local)}{gap}→ {self.num(amount)}"
 
     def edge_label(self, child: Value, slot: int, local: float) -> str:
         mode = self.options.edge_labels

@@ -45,6 +45,7 @@ _LEGEND_TEXT = {
     "incomplete": "dashed: gradient still being summed",
     "pending": "grey: not computed yet",
 }
+_SWATCHES_A_ROW = 5
 _GROUP_PAD = 7.0  # points between a layer's nodes and its box
 _CAPTION_HEIGHT = 16.0
 _CAPTION_CHAR = 6.5  # points per character of an 11-point caption, a generous average
@@ -296,15 +297,19 @@ def _node_html(node: Node) -> str:
 
 
 def _caption_table(picture: Picture) -> str:
-    """The caption's lines, then the key: one row of swatches, each with what it means."""
+    """The caption's lines, then the key: a row of swatches, each with what it means, and
+    under it what the edge labels mean (so the key is never much wider than the picture)."""
     rows = []
     if picture.caption:  # monospaced, so the columns of a step's text line up
         rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT FACE="{MONO}" POINT-SIZE="10">'
                     f'{html_lines(picture.caption, "LEFT")}</FONT></TD></TR>')
-    if picture.legend:
-        cells = "".join(_legend_cell(kind, text) for kind, text in picture.legend)
+    swatches = [(kind, text) for kind, text in picture.legend if kind != "edge"]
+    words = [text for kind, text in picture.legend if kind == "edge"]
+    for group in (swatches[i : i + _SWATCHES_A_ROW] for i in range(0, len(swatches), _SWATCHES_A_ROW)):
+        cells = "".join(_legend_cell(kind, text) for kind, text in group)
         rows.append(f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="4" CELLPADDING="2"><TR>{cells}'
                     f"</TR></TABLE></TD></TR>")
+    rows.extend(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9">{html_lines(text)}</FONT></TD></TR>' for text in words)
     return f'<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="0">{"".join(rows)}</TABLE>'
 
 
