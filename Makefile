@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= out
+PORT ?= 8888
 
 .PHONY: demo test bench notebook notebooks graphviz chromium clean
 
@@ -36,8 +37,15 @@ test: $(VENV)/.installed-test graphviz chromium
 bench: $(VENV)/.installed-bench graphviz
 	$(BIN)/python bench/run.py
 
+# JupyterLab refuses to start as root (in a container, say) without --allow-root: pass it then.
+# The token is made here so that the URL to open is printed before the server's log (which
+# hides it); it travels in JUPYTER_TOKEN, not on the command line where `ps` would show it.
 notebook notebooks: $(VENV)/.installed-notebook $(VENV)/.installed-test graphviz
-	$(BIN)/python -m jupyter lab notebooks
+	@token=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(24))'); \
+	root=$$(test "$$(id -u)" = 0 && echo --allow-root); \
+	echo "JupyterLab on notebooks/: open http://localhost:$(PORT)/lab?token=$$token (Ctrl-C stops it)"; \
+	JUPYTER_TOKEN=$$token exec $(BIN)/python -m jupyter lab notebooks --port=$(PORT) \
+		--ServerApp.port_retries=0 $$root
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

@@ -179,7 +179,11 @@ def _new_diagram(picture: Picture, **graph) -> Diagram:
 
 
 def _dot_diagram(picture: Picture) -> Diagram:
-    g = _new_diagram(picture, ordering="in")
+    spacing = {}
+    if picture.groups and picture.rankdir in ("TB", "BT"):
+        # Layers stacked one above the other: room between them for two box edges and a caption.
+        spacing["ranksep"] = f"{(2 * _GROUP_PAD + _CAPTION_HEIGHT + 4.0) / 72:.2f}"
+    g = _new_diagram(picture, ordering="in", **spacing)
     for node in picture.nodes:
         g.node(node.key, **_node_attrs(node, None))
     for i, edge in enumerate(picture.edges):
@@ -393,6 +397,12 @@ def _extend(curve: str, point: str, at_end: bool) -> str:
     return " ".join(markers + points)
 
 
+def group_width(content: float, caption: str) -> float:
+    """How wide a group's box is drawn around nodes spanning ``content`` points: padded, and
+    wide enough for its caption."""
+    return max(content, _CAPTION_CHAR * len(caption)) + 2 * _GROUP_PAD
+
+
 def _group_boxes(picture: Picture, layout: Layout) -> list:
     """Each group's box (left, bottom, right, top), around its nodes and their edges' text."""
     members: dict[str, list[str]] = {}
@@ -412,7 +422,7 @@ def _group_boxes(picture: Picture, layout: Layout) -> list:
         right = max(layout.nodes[k][0] + layout.nodes[k][2] / 2 for k in keys) + _GROUP_PAD
         bottom = min(layout.nodes[k][1] - layout.nodes[k][3] / 2 for k in keys) - _GROUP_PAD
         top = max(layout.nodes[k][1] + layout.nodes[k][3] / 2 for k in keys) + _GROUP_PAD + _CAPTION_HEIGHT
-        short = _CAPTION_CHAR * len(group.caption) + 2 * _GROUP_PAD - (right - left)
+        short = group_width(right - left - 2 * _GROUP_PAD, group.caption) - (right - left)
         if short > 0:  # the caption is wider than the nodes: widen the box around them
             left, right = left - short / 2, right + short / 2
         boxes.append(((left, bottom, right, top), group))
@@ -452,17 +462,15 @@ def _point(x: float, y: float) -> str:
 
 
 def _box_attrs(group, left: float, bottom: float, right: float, top: float, dx: float, dy: float) -> dict:
-    """A group's box: a dashed rounded node of its own, captioned at the top, drawn under
-    everything else."""
-    return {"label": html_lines(group.caption), "shape": "box", "style": "rounded,dashed", "color": _GROUP,
+    """A group's box: a dashed rounded node of its own, captioned in its top left corner (as
+    a cluster would be), drawn under everything else."""
+    width = max(right - left - 2 * _GROUP_PAD, 1.0)
+    caption = (f'<<TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="{width:.0f}" ALIGN="LEFT">'
+               f"{html_lines(group.caption)}</TD></TR></TABLE>>")
+    return {"label": caption, "shape": "box", "style": "rounded,dashed", "color": _GROUP,
             "fontcolor": "#4b5563", "fontsize": "11", "labelloc": "t", "fixedsize": "true",
             "width": f"{(right - left) / 72:.4f}", "height": f"{(top - bottom) / 72:.4f}",
             "tooltip": tooltip(group.caption), "pos": _point((left + right) / 2 + dx, (bottom + top) / 2 + dy)}
-
-
-def svg(diagram: Diagram) -> str:
-    """The diagram rendered as SVG text."""
-    return diagram.pipe(format="svg", encoding="utf-8")
 
 
 def legend_text(kind: str) -> str:

@@ -1,19 +1,24 @@
 """chainrule's benchmark: the same work on this engine, on micrograd 0.1.0 and on PyTorch scalars.
 
-Run with `make bench`. Timings are medians over repeated runs; the engines' runs are
-interleaved (ours, theirs, ours, theirs, ...) so drift of a shared machine cancels out of
-the ratios. Prints a Markdown table and writes the numbers as JSON (--json, default
-out/bench.json).
+Run with `make bench`. Prints the machine, a Markdown table, and writes the numbers as JSON
+(--json, default out/bench.json).
 
-1. micrograd's demo step: moons (100 points), MLP(2, [16, 16, 1]), max-margin loss +
-   1e-4 L2, full-batch SGD with micrograd's learning-rate schedule, all engines starting
-   from micrograd's exact weights; the loss curves must agree to 1e-9 (checked).
-2. The same step with every scalar a 0-d PyTorch tensor, when torch is installed.
+1. micrograd's demo step (bench/demo_step.py) on each engine, each run in a fresh process
+   of its own: --rounds rounds of --steps steps, the engines taking turns in a rotating
+   order, all fed the same Python floats from micrograd's weights. The loss curves must
+   agree to 1e-9 (checked). Medians over every step, the spread of the rounds' medians, and
+   the first and last steps (micrograd's steps slow down as its garbage piles up).
+2. The default `python -m nn --dataset digits` runs, ten classes and two vs rest, each in a
+   fresh process: training seconds and held-out accuracy.
 3. A 1,000,000-op chain: forward and backward; bytes per op (tracemalloc) on both engines,
    with the chain's constant a Value and a float.
 4. A 1,000,000-input ops.sum, a 1,000-input softmax, and cross-entropy over 1,000 logits.
 5. no_grad inference against graph-building forward.
-6. Where a demo step goes: forward, topological order, backward loop, garbage collection.
+6. Where a step goes, for the demo step and for one mini-batch of the digits run: forward,
+   topological order, backward loop, optimizer, and the share spent in Python's cyclic GC.
+
+Ratios depend on the CPU (micrograd's share of garbage collection most of all): compare
+engines on one machine, never figures from two.
 """
 
 from __future__ import annotations
@@ -22,150 +27,85 @@ import argparse
 import gc
 import json
 import math
+import os
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
-
-import numpy as np
 
 import nn
 from autograd import Value, no_grad, ops, topological_order
 
 try:
     import micrograd.engine as mg_engine
-    import micrograd.nn as mg_nn
 except ImportError:  # the bench extra is missing
-    mg_engine = mg_nn = None
+    mg_engine = None
 
 try:
     import torch
 except ImportError:
     torch = None
 
+HERE = Path(__file__).resolve().parent
 REG = 1e-4
 
 
-def schedule(k: int, steps: int) -> float:
-    """micrograd's demo learning rate: 1.0 decaying linearly to 0.1."""
-    return 1.0 - 0.9 * k / steps
+# -- 1. the demo step, each engine in fresh processes -------------------------------------
+def _spawn(args: list[str]) -> str:
+    result = subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=HERE.parent)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
 
 
-# -- 1. micrograd's demo step, on each engine --------------------------------------------
-def micrograd_trainer(X, y, seed):
-    import random
-
-    random.seed(seed)  # micrograd initialises from the global random state
-    model = mg_nn.MLP(2, [16, 16, 1])
-
-    def step(lr):
-        inputs = [list(map(mg_engine.Value, row)) for row in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        total = data_loss + REG * sum(p * p for p in model.parameters())
-        model.zero_grad()
-        total.backward()
-        for p in model.parameters():
-            p.data -= lr * p.grad
-        return total.data
-
-    return model, step
-
-
-def weights_of(mg_model):
-    """micrograd's weights, layer by layer: ([w rows], [biases])."""
-    return [([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons])
-            for layer in mg_model.layers]
-
-
-def chainrule_trainer(X, y, weights):
-    model = nn.MLP(2, [16, 16, 1])
-    for layer, (rows, biases) in zip(model.layers, weights):
-        for neuron, row, b in zip(layer.neurons, rows, biases):
-            for w, value in zip(neuron.w, row):
-                w.data = value
-            neuron.b.data = b
-    params = model.parameters()
-    optimizer = nn.optim.SGD(params, lr=1.0)
-    labels = [float(v) for v in y]
-
-    def step(lr):
-        scores = [model(row) for row in X]
-        total = nn.losses.hinge(scores, labels) + REG * ops.sum([p * p for p in params])
-        optimizer.zero_grad()
-        total.backward()
-        optimizer.lr = lr
-        optimizer.step()
-        return total.data
-
-    return step
-
-
-def torch_trainer(X, y, weights):
-    """The network with every scalar a 0-d tensor: what a user might write instead."""
-    layers = [([[torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in row] for row in rows],
-               [torch.tensor(b, dtype=torch.float64, requires_grad=True) for b in biases])
-              for rows, biases in weights]
-    params = [p for rows, biases in layers for ps in (*rows, biases) for p in ps]
-
-    def forward(row):
-        h = [torch.tensor(v, dtype=torch.float64) for v in row]
-        for i, (rows, biases) in enumerate(layers):
-            z = [sum((wi * xi for wi, xi in zip(ws, h)), b) for ws, b in zip(rows, biases)]
-            h = z if i == len(layers) - 1 else [torch.relu(v) for v in z]
-        return h[0]
-
-    def step(lr):
-        scores = [forward(row) for row in X]
-        losses = [torch.relu(1 + -yi * si) for yi, si in zip(y, scores)]
-        total = sum(losses) * (1.0 / len(losses)) + REG * sum(p * p for p in params)
-        for p in params:
-            p.grad = None
-        total.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= lr * p.grad
-        return total.item()
-
-    return step
-
-
-def training_step(steps: int, seed: int) -> dict:
-    X, y01 = nn.data.make_moons(100, noise=0.1, seed=seed)
-    y = [2.0 * v - 1.0 for v in y01]
-    mg_model, mg_step = micrograd_trainer(X, y, seed)
-    weights = weights_of(mg_model)
-    runners = {"chainrule": chainrule_trainer(X, y, weights), "micrograd": mg_step}
-    if torch is not None:
-        runners["torch"] = torch_trainer(X, y, weights)
-    times = {name: [] for name in runners}
-    losses = {name: [] for name in runners}
-    for k in range(steps):
-        lr = schedule(k, steps)
-        for name, step in runners.items():
-            t0 = time.perf_counter()
-            losses[name].append(step(lr))
-            times[name].append(time.perf_counter() - t0)
-    worst = {name: max(abs(a - b) for a, b in zip(losses["chainrule"], losses[name])) for name in runners}
-    for name, diff in worst.items():
-        if not diff <= 1e-9:
-            raise SystemExit(f"loss curves differ: chainrule vs {name} by {diff:.3g} (> 1e-9)")
-    ours = statistics.median(times["chainrule"])
-    result = {
-        "steps": steps,
-        "final_loss": losses["chainrule"][-1],
-        "max_loss_difference": worst,
-        "median_step_seconds": {name: statistics.median(t) for name, t in times.items()},
-    }
-    # Ratio of paired steps: each step k ran back to back on both engines.
-    for name in runners:
-        if name != "chainrule":
-            result[f"{name}/chainrule"] = statistics.median(
-                [a / b for a, b in zip(times[name], times["chainrule"])])
-    result["ours_ms"] = 1e3 * ours
+def demo_step(engines: list[str], rounds: int, steps: int, seed: int) -> dict:
+    runs = {engine: [] for engine in engines}
+    for r in range(rounds):
+        order = engines[r % len(engines):] + engines[: r % len(engines)]  # who goes first rotates
+        for engine in order:
+            out = _spawn([str(HERE / "demo_step.py"), engine, "--steps", str(steps), "--seed", str(seed)])
+            runs[engine].append(json.loads(out))
+            print(f"  round {r + 1}/{rounds}: {engine} {1e3 * statistics.median(runs[engine][-1]['seconds']):.1f} ms "
+                  "a step", flush=True)
+    reference = runs["chainrule"][0]["losses"]
+    worst = max(abs(a - b) for engine in engines for run in runs[engine] for a, b in zip(reference, run["losses"]))
+    if not worst <= 1e-9:
+        raise SystemExit(f"loss curves differ across engines or runs by {worst:.3g} (> 1e-9)")
+    result = {"rounds": rounds, "steps": steps, "max_loss_difference": worst, "final_loss": reference[-1]}
+    head = min(5, steps)
+    for engine in engines:
+        per_round = [statistics.median(run["seconds"]) for run in runs[engine]]
+        result[engine] = {
+            "median_s": statistics.median([s for run in runs[engine] for s in run["seconds"]]),
+            "round_medians_s": per_round,
+            "first_steps_s": statistics.median([s for run in runs[engine] for s in run["seconds"][:head]]),
+            "last_steps_s": statistics.median([s for run in runs[engine] for s in run["seconds"][-head:]]),
+        }
+    ours = result["chainrule"]
+    for engine in engines:
+        if engine != "chainrule":
+            ratios = [a / b for a, b in zip(result[engine]["round_medians_s"], ours["round_medians_s"])]
+            result[engine]["ratio"] = result[engine]["median_s"] / ours["median_s"]
+            result[engine]["ratio_range"] = [min(ratios), max(ratios)]
     return result
+
+
+# -- 2. the default digits runs ------------------------------------------------------------
+def digits_runs() -> dict:
+    results = {}
+    for task in ("ten-class", "two-vs-rest"):
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "out"
+            _spawn(["-m", "nn", "--dataset", "digits", "--task", task, "--quiet", "--out", str(out)])
+            metrics = json.loads((out / "metrics.json").read_text())
+        results[task] = {key: metrics[key] for key in ("seconds", "test_accuracy", "train_accuracy", "epochs")}
+        print(f"  digits {task}: {metrics['seconds']:.1f} s, test accuracy {metrics['test_accuracy']:.3f}",
+              flush=True)
+    return results
 
 
 # -- 3-5. engine-only work ---------------------------------------------------------------
@@ -275,26 +215,21 @@ def inference(repeats: int, seed: int) -> dict:
     return {"graph_forward_s": graph, "no_grad_forward_s": fast, "speedup": graph / fast}
 
 
-def step_parts(repeats: int, seed: int) -> dict:
-    """Where one demo training step goes: forward (with the loss), the topological order, the
-    backward loop that follows it, and the share of the step spent in the cyclic GC."""
-    X, y01 = nn.data.make_moons(100, noise=0.1, seed=seed)
-    labels = [2.0 * v - 1.0 for v in y01]
-    model = nn.MLP(2, [16, 16, 1], seed=seed)
-    params = model.parameters()
-
-    def forward():
-        scores = [model(row) for row in X]
-        return nn.losses.hinge(scores, labels) + REG * ops.sum([p * p for p in params])
-
+# -- 6. where a step goes ------------------------------------------------------------------
+def step_parts(make_loss, model: nn.Module, optimizer: nn.optim.Optimizer, repeats: int) -> dict:
+    """One training step cut into its parts: forward (with the loss), the topological order,
+    the backward loop that follows it, the optimizer's update, and the share of the whole
+    step spent in the cyclic GC (the step with the collector on against off)."""
     def step():
         model.zero_grad()
-        forward().backward()
+        make_loss().backward()
+        optimizer.step()
 
-    total = forward()
-    fwd = median_time(forward, repeats)
+    total = make_loss()
+    fwd = median_time(make_loss, repeats)
     order = median_time(lambda: topological_order(total), repeats)
     bwd = median_time(total.backward, repeats)  # topological order + the loop
+    update = median_time(optimizer.step, repeats)
     with_gc = median_time(step, repeats)
     gc.disable()
     try:
@@ -302,20 +237,72 @@ def step_parts(repeats: int, seed: int) -> dict:
     finally:
         gc.enable()
     return {"forward_s": fwd, "topological_order_s": order, "backward_loop_s": bwd - order,
-            "gc_share": 1.0 - without_gc / with_gc}
+            "optimizer_s": update, "step_s": with_gc, "gc_share": 1.0 - without_gc / with_gc,
+            "nodes": len(topological_order(total))}
+
+
+def demo_step_parts(repeats: int, seed: int) -> dict:
+    X, y01 = nn.data.make_moons(100, noise=0.1, seed=seed)
+    rows, labels = X.tolist(), [2.0 * v - 1.0 for v in y01.tolist()]
+    model = nn.MLP(2, [16, 16, 1], seed=seed)
+    params = model.parameters()
+
+    def loss():
+        scores = [model(row) for row in rows]
+        return nn.losses.hinge(scores, labels) + REG * ops.sum([p * p for p in params])
+
+    return step_parts(loss, model, nn.optim.SGD(params, lr=0.01), repeats)
+
+
+def digits_step_parts(repeats: int) -> dict:
+    """One mini-batch (32 images) of the default digits run: MLP(64, [32, 10]) with tanh."""
+    X, y = nn.data.load_digits()
+    rows, labels = X[:32].tolist(), y[:32].tolist()
+    model = nn.MLP(64, [32, 10], activation="tanh", seed=0)
+
+    def loss():
+        return nn.batch_loss.cross_entropy([model(row) for row in rows], labels)
+
+    return step_parts(loss, model, nn.Adam(model.parameters(), lr=0.01), repeats)
 
 
 # -- report ------------------------------------------------------------------------------
+def _ms(seconds: float) -> str:
+    ms = 1e3 * seconds
+    return f"{ms:.0f}" if ms >= 100 else f"{ms:.1f}"
+
+
+def _engine_cell(d: dict, name: str) -> str:
+    if name not in d:
+        return "not installed"
+    e = d[name]
+    cell = f"{_ms(e['median_s'])} ms ({_ms(min(e['round_medians_s']))}-{_ms(max(e['round_medians_s']))})"
+    if "ratio" in e:
+        cell += f", {e['ratio']:.0f}x slower ({e['ratio_range'][0]:.0f}x-{e['ratio_range'][1]:.0f}x)"
+    return cell
+
+
+def _parts_row(name: str, p: dict) -> str:
+    parts = " / ".join(f"{1e3 * p[key]:.{1 if p[key] >= 1e-3 else 2}f}"
+                       for key in ("forward_s", "topological_order_s", "backward_loop_s", "optimizer_s"))
+    return (f"| {name} by parts: forward + loss / topological order / backward loop / optimizer "
+            f"| {parts} ms ({p['nodes']:,} nodes), {100 * p['gc_share']:.0f}% in the cyclic GC | | |")
+
+
 def table(r: dict) -> str:
-    t = r["training_step"]
-    ms = {k: 1e3 * v for k, v in t["median_step_seconds"].items()}
+    d = r["demo_step"]
+    growth = {name: d[name]["last_steps_s"] / d[name]["first_steps_s"] for name in ("chainrule", "micrograd")}
     lines = [
         "| work | chainrule | micrograd 0.1.0 | PyTorch 0-d tensors |",
         "|---|---|---|---|",
-        f"| demo training step (moons 100, MLP(2,[16,16,1])) | {ms['chainrule']:.1f} ms "
-        f"| {ms['micrograd']:.0f} ms ({t['micrograd/chainrule']:.0f}x slower) | "
-        + (f"{ms['torch']:.0f} ms ({t['torch/chainrule']:.0f}x slower) |" if "torch" in ms else "not installed |"),
+        f"| demo training step (moons 100, MLP(2,[16,16,1])): median (range of the rounds' medians) "
+        f"| {_engine_cell(d, 'chainrule')} | {_engine_cell(d, 'micrograd')} | {_engine_cell(d, 'torch')} |",
+        f"| demo step: last {min(5, d['steps'])} steps against the first {min(5, d['steps'])} "
+        f"| {growth['chainrule']:.2f}x | {growth['micrograd']:.2f}x | |",
     ]
+    for task, g in r["digits"].items():
+        lines.append(f"| `python -m nn --dataset digits --task {task}` ({g['epochs']} epochs): training, "
+                     f"held-out accuracy | {g['seconds']:.1f} s, {g['test_accuracy']:.3f} | | |")
     c = r["chain"]
     m = r["memory"]
     lines += [
@@ -329,10 +316,8 @@ def table(r: dict) -> str:
         f"| softmax of 1,000 logits (1,000 nodes of 1,000 edges) | {1e3 * r['wide']['softmax_1000_s']:.0f} ms | | |",
         f"| cross-entropy of 1,000 logits, forward + backward | "
         f"{1e3 * r['wide']['cross_entropy_1000_s']:.1f} ms | | |",
-        f"| demo step by parts: forward + loss / topological order / backward loop | "
-        f"{1e3 * r['parts']['forward_s']:.1f} / {1e3 * r['parts']['topological_order_s']:.1f} / "
-        f"{1e3 * r['parts']['backward_loop_s']:.1f} ms | | |",
-        f"| share of the demo step spent in Python's cyclic GC | {100 * r['parts']['gc_share']:.0f}% | | |",
+        _parts_row("demo step", r["parts"]["demo"]),
+        _parts_row("digits mini-batch of 32", r["parts"]["digits"]),
         f"| moons forward, 100 points: graph / no_grad | {1e3 * r['inference']['graph_forward_s']:.1f} ms / "
         f"{1e3 * r['inference']['no_grad_forward_s']:.1f} ms ({r['inference']['speedup']:.1f}x) | | |",
     ]
@@ -348,35 +333,41 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    import os
-
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    return f"{cpu}, {os.cpu_count()} cores{load}, Python {platform.python_version()}, {platform.system()}"
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=20, help="paired training steps (default 20)")
-    parser.add_argument("--repeats", type=int, default=5, help="repeats of the engine-only work")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the demo step per engine (default 3)")
+    parser.add_argument("--steps", type=int, default=20, help="demo steps per round (default 20)")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats of the engine-only work (default 5)")
     parser.add_argument("--seed", type=int, default=1337)
     parser.add_argument("--json", type=Path, default=Path("out/bench.json"))
     args = parser.parse_args(argv)
-    if mg_nn is None:
+    if mg_engine is None:
         raise SystemExit("micrograd is not installed: run `make bench` (it installs the bench extra)")
-    results = {"machine": machine(), "torch": torch.__version__ if torch else None}
+    results = {"machine": machine(), "torch": torch.__version__ if torch else None,
+               "command": " ".join(["bench/run.py", *(argv if argv is not None else sys.argv[1:])])}
     print(f"machine: {results['machine']}", flush=True)
-    results["training_step"] = training_step(args.steps, args.seed)
-    print(f"training step: done, losses agree to {max(results['training_step']['max_loss_difference'].values()):.1e}", flush=True)
+    engines = ["chainrule", "micrograd"] + (["torch"] if torch is not None else [])
+    results["demo_step"] = demo_step(engines, args.rounds, args.steps, args.seed)
+    print(f"demo step: losses agree to {results['demo_step']['max_loss_difference']:.1e}", flush=True)
+    results["digits"] = digits_runs()
     results["chain"] = long_chain(1_000_000, max(1, args.repeats // 2))
     results["memory"] = memory(200_000)
     results["micrograd_chain"] = micrograd_chain_backward(20_000)
     results["wide"] = wide_ops(args.repeats)
     results["inference"] = inference(args.repeats, args.seed)
-    results["parts"] = step_parts(3 * args.repeats, args.seed)
+    results["parts"] = {"demo": demo_step_parts(3 * args.repeats, args.seed),
+                        "digits": digits_step_parts(3 * args.repeats)}
+    results["machine_after"] = machine()
     print()
     print(table(results))
+    print(f"\nmachine at the end: {results['machine_after']}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))
-    print(f"\nwrote {args.json}")
+    print(f"wrote {args.json}")
     return 0
 
 

@@ -1,13 +1,14 @@
 """chainrule's small neural-network package, built on ``autograd``'s public API.
 
 Neurons, layers and MLPs whose every scalar is an ``autograd.Value``; losses, PyTorch-style
-optimizers, 2-D toy datasets, a training loop with a progress bar, JSON model files, and
-the seeds' layer-wise matrix backpropagation (``nn.matrix``) to check the engine against.
-``draw_network`` draws a network as the notes do: units in columns, weights on connections.
-``to_torch`` and ``from_torch`` bridge to PyTorch both ways (torch stays optional).
+optimizers, 2-D toy datasets and handwritten digits, a training loop with a progress bar,
+JSON model files, and the seeds' layer-wise matrix backpropagation (``nn.matrix``) to check
+the engine against. ``draw_network`` draws a network as the notes do: units in columns,
+weights on connections. ``to_torch`` and ``from_torch`` bridge to PyTorch both ways (torch
+stays optional).
 """
 
-from . import data, losses, matrix, optim
+from . import batch_loss, data, losses, matrix, optim
 from .io import load, save
 from .layers import ACTIVATIONS, MLP, Layer, Neuron
 from .module import Module
@@ -26,6 +27,7 @@ __all__ = [
     "Module",
     "Neuron",
     "SGD",
+    "batch_loss",
     "data",
     "draw_network",
     "evaluate",

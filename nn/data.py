@@ -1,9 +1,14 @@
-"""Small 2-D classification datasets for toy MLPs.
+"""Classification datasets for small MLPs: 2-D toys, real handwritten digits, and a split.
 
 Every generator returns ``(X, y)``: ``X`` a float64 array of shape ``(n_samples, 2)``, ``y`` an
 int64 array of class labels ``0 .. k-1`` (``0``/``1`` for the two-class sets), shuffled.
 ``noise`` is the standard deviation of Gaussian noise added to the coordinates. ``seed`` is
 an int, a ``numpy.random.Generator`` or ``None``; the global numpy state is never used.
+
+``load_digits()`` reads the 1,797 8x8 handwritten digits shipped beside this module
+(``digits.csv.gz``: the test set of the UCI "Optical Recognition of Handwritten Digits" data,
+the copy scikit-learn bundles; the README gives its source and licence), so nothing is
+downloaded. ``train_test_split`` holds out a stratified, seeded test set.
 
 Losses that want other targets get them from the labels: ``signed_labels(y)`` gives the -1/+1
 labels of ``nn.losses.hinge``; ``cross_entropy`` takes the class indices as they are.
@@ -11,12 +16,15 @@ labels of ``nn.losses.hinge``; ``cross_entropy`` takes the class indices as they
 
 from __future__ import annotations
 
+import gzip
 import math
 from numbers import Real
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DATASETS", "make_blobs", "make_circles", "make_moons", "make_spirals", "make_xor", "signed_labels"]
+__all__ = ["DATASETS", "DIGIT_SHAPE", "load_digits", "make_blobs", "make_circles", "make_moons", "make_spirals",
+           "make_xor", "signed_labels", "train_test_split"]
 
 Seed = int | np.random.Generator | None
 
@@ -134,6 +142,75 @@ def signed_labels(y) -> np.ndarray:
     if y.size and not np.isin(y, (0, 1)).all():
         raise ValueError(f"signed_labels expects 0/1 labels, got values {sorted(set(np.unique(y).tolist()))}")
     return np.where(y == 1, 1.0, -1.0)
+
+
+DIGIT_SHAPE = (8, 8)
+_DIGITS_FILE = Path(__file__).with_name("digits.csv.gz")
+_DIGITS_ROWS = 1797
+
+
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 1,797 handwritten digits: ``X`` float64 of shape ``(1797, 64)``, ``y`` int64 labels 0..9.
+
+    Each row of ``X`` is one 8x8 image, row by row (``X[i].reshape(DIGIT_SHAPE)``), its pixels
+    the counts 0..16 of the original data divided by 16, so they lie in [0, 1]. The rows come
+    in the file's order (not shuffled); ``train_test_split`` shuffles.
+    """
+    with gzip.open(_DIGITS_FILE, "rt", encoding="ascii") as f:
+        table = np.loadtxt(f, delimiter=",", dtype=np.int64, ndmin=2)
+    width = DIGIT_SHAPE[0] * DIGIT_SHAPE[1] + 1
+    if table.shape != (_DIGITS_ROWS, width):
+        raise ValueError(f"{_DIGITS_FILE} is damaged: expected {_DIGITS_ROWS} rows of {width} integers, "
+                         f"got shape {table.shape}")
+    return table[:, :-1] / 16.0, table[:, -1].copy()
+
+
+def _fraction(x, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__}")
+    if not 0.0 < x < 1.0:
+        raise ValueError(f"{name} must lie strictly between 0 and 1, got {x!r}")
+    return float(x)
+
+
+def _per_class_quota(counts: np.ndarray, total: int) -> np.ndarray:
+    """``total`` test places shared among classes in proportion to ``counts``: each class gets
+    the floor of its share, and the places left go to the largest remainders (ties: lower label)."""
+    shares = counts * (total / counts.sum())
+    quota = np.floor(shares).astype(np.int64)
+    by_remainder = np.argsort(-(shares - quota), kind="stable")
+    quota[by_remainder[: total - quota.sum()]] += 1
+    return quota
+
+
+def train_test_split(X, y, test_fraction: float = 0.2,
+                     seed: Seed = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(X_train, X_test, y_train, y_test)``, scikit-learn's order, stratified and seeded.
+
+    The test set has ``round(test_fraction * n)`` samples, shared among the classes in
+    proportion to their sizes (each class within one sample of its exact share); which
+    samples of a class go to it is drawn from ``seed``, and both parts are shuffled. The same
+    ``seed`` always gives the same split.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be a 1-D array of labels, got shape {y.shape}")
+    if X.ndim == 0 or len(X) != len(y):
+        raise ValueError(f"X must have one row per label ({len(y)}), got shape {X.shape}")
+    test_fraction, rng = _fraction(test_fraction, "test_fraction"), _rng(seed)
+    n = len(y)
+    n_test = math.floor(test_fraction * n + 0.5)
+    if not 0 < n_test < n:
+        raise ValueError(f"test_fraction {test_fraction!r} of {n} samples gives a test set of {n_test} "
+                         f"and a training set of {n - n_test}: both need at least one sample")
+    classes, counts = np.unique(y, return_counts=True)
+    test_parts = []
+    for label, k in zip(classes, _per_class_quota(counts, n_test)):
+        test_parts.append(rng.permutation(np.flatnonzero(y == label))[:k])
+    is_test = np.zeros(n, dtype=bool)
+    is_test[np.concatenate(test_parts)] = True
+    train, test = rng.permutation(np.flatnonzero(~is_test)), rng.permutation(np.flatnonzero(is_test))
+    return X[train], X[test], y[train], y[test]
 
 
 # name -> generator, for the command line.

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from autograd import Value, format_number, grad
 from autograd.picture import Edge, Group, Node, Picture
-from autograd.render import Diagram, render
+from autograd.render import Diagram, group_width, render
 from autograd.text import check_precision
 
 from . import losses as loss_functions
@@ -25,8 +25,11 @@ _POSITIVE, _NEGATIVE, _ZERO = "#2563eb", "#ea580c", "#9ca3af"
 _WIDTHS = (0.4, 4.0)  # pen widths of the smallest and the largest connection
 _CHAR = 5.6  # points per character of 10-point text, generous
 _LABEL_HEIGHT = 12.0
+_GAP = 120.0  # points between two column boxes: where the connections' numbers go
 _PLACES = (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.35, 0.65, 0.2, 0.8)  # along a connection, middle first
 _CLEAR = 4.0  # points between a connection's text and any other connection
+_COMPACT = 24  # units in a column beyond which each unit shows one number only
+_SHOWN_INPUTS = 8  # inputs written out in the caption
 
 
 def draw_network(model: MLP, x=None, target=None, loss: str | Callable | None = None, *, show: str = "weight",
@@ -44,7 +47,8 @@ def draw_network(model: MLP, x=None, target=None, loss: str | Callable | None = 
     Connections are blue where positive, orange where negative, and as wide as their size
     relative to the largest. With more than ``max_labels`` connections their numbers are left
     out (a big network stays readable); every unit and connection has a tooltip with the full
-    numbers either way. ``caption`` replaces the text under the picture.
+    numbers either way. ``caption`` is a first line for the text under the picture (which
+    sample it is, say), above the description of what is shown.
     """
     if type(model) is not MLP:
         raise TypeError(f"model must be an nn.MLP, got {type(model).__name__}")
@@ -129,9 +133,16 @@ class _Builder:
         model, run = self.model, self.run
         columns = [model.nin] + [layer.nout for layer in model.layers]
         lines = self.unit_lines()
+        if max(columns) > _COMPACT:  # a tall column (64 pixels): one number per unit, the rest in tooltips
+            lines = [unit[-1:] if i < model.nin else unit[:1] for i, unit in enumerate(lines)]
         diameter = max(40.0, max(len(t) for unit in lines for t in unit) * _CHAR + 12.0,
                        len(max(lines, key=len)) * 13.0 + 8.0)
-        gap_y, gap_x = diameter + 14.0, max(150.0, diameter * 2.6)
+        gap_y = diameter + 14.0
+        groups = tuple(Group(f"c{c}", self.column_caption(c)) for c in range(len(columns)))
+        widest = max(group_width(diameter, g.caption) for g in groups)
+        # Room between the column boxes for the connections' numbers; and columns further
+        # apart as they grow taller, so the connections fan out instead of running almost vertically.
+        gap_x = max(widest + _GAP, 0.4 * gap_y * max(columns))
         nodes, keys = [], {}
         unit = 0
         for c, n in enumerate(columns):
@@ -143,11 +154,12 @@ class _Builder:
                 nodes.append(Node(key, tuple(lines[unit]), role, tooltip=self.unit_tooltip(c, i), group=f"c{c}",
                                   shape="circle", position=(c * gap_x, y), size=(diameter, diameter)))
                 unit += 1
-        edges = self.connections(keys, nodes, columns)
-        groups = tuple(Group(f"c{c}", self.column_caption(c)) for c in range(len(columns)))
+        # Where each column's box will be drawn, so no number sits on its edge.
+        boxes = {c * gap_x: group_width(diameter, g.caption) / 2 + 2.0 for c, g in enumerate(groups)}
+        edges = self.connections(keys, nodes, boxes)
         legend = self.key() if self.legend else ()
-        return Picture(tuple(nodes), tuple(edges), groups, self.caption if self.caption is not None else self.text(),
-                       legend)
+        text = self.text() if self.caption is None else f"{self.caption}\n{self.text()}"
+        return Picture(tuple(nodes), tuple(edges), groups, text, legend)
 
     # -- units -----------------------------------------------------------------------------
     def unit_lines(self) -> list[list[str]]:
@@ -185,7 +197,7 @@ class _Builder:
         return f"L{c - 1}: {layer.nout} {layer.activation} unit{'' if layer.nout == 1 else 's'}"
 
     # -- connections -----------------------------------------------------------------------
-    def connections(self, keys: dict, nodes: list[Node], columns: list[int]) -> list[Edge]:
+    def connections(self, keys: dict, nodes: list[Node], columns: dict[float, float]) -> list[Edge]:
         values = []
         for k, layer in enumerate(self.model.layers):
             for j, neuron in enumerate(layer.neurons):
@@ -203,7 +215,7 @@ class _Builder:
             text = self.num(shown) if labelled else ""
             at = 0.5
             if text:
-                at, box = _place_label(lines, index, len(text) * _CHAR + 6.0, placed, where, nodes)
+                at, box = _place_label(lines, index, len(text) * _CHAR + 6.0, placed, where, nodes, columns)
                 if box is None:
                     text = ""
                 else:
@@ -223,7 +235,9 @@ class _Builder:
         run = self.run
         if run.inputs is None:
             return "The network's parameters: the weight on each connection, the bias b on each unit."
-        sample = "x = (" + ", ".join(self.num(v) for v in run.inputs) + ")"
+        shown = [self.num(v) for v in run.inputs[:_SHOWN_INPUTS]]
+        more = len(run.inputs) - len(shown)
+        sample = "x = (" + ", ".join(shown) + (f", ... {more} more" if more else "") + ")"
         what = "a = activation" + (", δ = dL/dz" if run.delta else "")
         if run.loss_value is not None:
             sample += f", {run.loss_name} loss {self.num(run.loss_value)}"
@@ -251,9 +265,11 @@ def _width(value: float, largest: float) -> float:
     return round(thin + (thick - thin) * (abs(value) / largest if largest else 0.0), 3)
 
 
-def _place_label(lines: Sequence, index: int, width: float, placed: list, where: dict, nodes: list[Node]):
-    """Where along connection ``index`` its text fits: no other text, unit or connection
-    inside its box. Returns the fraction along the line and the box, or (0.5, None)."""
+def _place_label(lines: Sequence, index: int, width: float, placed: list, where: dict, nodes: list[Node],
+                 columns: dict[float, float]):
+    """Where along connection ``index`` its text fits: no other text, unit, connection or
+    column box edge inside its box (``columns``: each column's centre and half width).
+    Returns the fraction along the line and the box, or (0.5, None)."""
     (tx, ty), (hx, hy) = lines[index]
     radius = max(n.size[0] for n in nodes) / 2 + 2.0
     best = None
@@ -262,6 +278,8 @@ def _place_label(lines: Sequence, index: int, width: float, placed: list, where:
         box = (cx - width / 2, cy - _LABEL_HEIGHT / 2, cx + width / 2, cy + _LABEL_HEIGHT / 2)
         if any(_boxes_meet(box, other) for other in placed) or any(_box_near_point(box, p, radius) for p in where.values()):
             continue
+        if any(box[0] < x + half and x - half < box[2] for x, half in columns.items()):
+            continue  # on a column box's edge
         clearance = min((_segment_to_box(a, b, box) for k, (a, b) in enumerate(lines) if k != index), default=math.inf)
         if clearance >= _CLEAR:
             return at, box  # the first place, nearest the middle, with room around it

@@ -12,6 +12,9 @@ loss                       model outputs            targets / prediction
 ``"mse"``                  one output, or k         0/1 (class 1 when output > 0.5),
                                                     or one-hot rows (argmax)
 =========================  =======================  =================================
+
+Cross-entropy and binary cross-entropy are computed as ONE node per batch
+(``nn.batch_loss``): the same values as ``nn.losses``, in a fraction of the nodes.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from tqdm import tqdm
 
 from autograd import Value, no_grad
 
-from . import losses
+from . import batch_loss, losses
 from .data import signed_labels
 from .module import Module
 from .optim import Adam, Optimizer
@@ -37,27 +40,36 @@ LOSSES = ("hinge", "binary_cross_entropy", "cross_entropy", "mse")
 
 # The decision threshold on a single output, per loss.
 _THRESHOLD = {"hinge": 0.0, "binary_cross_entropy": 0.0, "mse": 0.5}
+# The mean loss over a batch, per loss: one node for the cross-entropies.
+_MEAN_LOSS = {"hinge": losses.hinge, "binary_cross_entropy": batch_loss.binary_cross_entropy,
+              "cross_entropy": batch_loss.cross_entropy, "mse": losses.mse}
 
 
 @dataclass
 class History:
-    """Per-epoch training loss and accuracy (means over the epoch's batches, as Keras reports
-    them: each batch counted before its update), and the wall-clock time of ``fit``."""
+    """Per-epoch results of ``fit`` and its wall-clock time.
+
+    ``loss`` and ``accuracy`` are means over the epoch's batches, as Keras reports them: each
+    batch counted before its update. ``val_loss`` and ``val_accuracy`` are computed on the
+    ``validation`` data after the epoch (empty without it).
+    """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
 
-def _check_data(X, y, model: Module) -> tuple[list[tuple], np.ndarray, int]:
+def _check_data(X, y, model: Module, name: str = "") -> tuple[list[tuple], np.ndarray, int]:
     """Rows of X as tuples of floats, the labels, and the model's number of outputs."""
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2 or not np.issubdtype(X.dtype, np.number):
-        raise ValueError(f"X must be a 2-D numeric array (samples x features), got shape {X.shape} of {X.dtype}")
+        raise ValueError(f"X{name} must be a 2-D numeric array (samples x features), got shape {X.shape} of {X.dtype}")
     if y.shape != (len(X),) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must be a 1-D int array of {len(X)} class labels, got shape {y.shape} of {y.dtype}")
+        raise ValueError(f"y{name} must be a 1-D int array of {len(X)} class labels, got shape {y.shape} of {y.dtype}")
     if len(X) == 0:
-        raise ValueError("X is empty")
+        raise ValueError(f"X{name} is empty")
     rows = [tuple(r) for r in X.astype(np.float64).tolist()]
     with no_grad():
         probe = model(rows[0])
@@ -65,7 +77,8 @@ def _check_data(X, y, model: Module) -> tuple[list[tuple], np.ndarray, int]:
     return rows, y, nout
 
 
-def _targets(loss: str, y: np.ndarray, nout: int) -> list:
+def targets_for(loss: str, y: np.ndarray, nout: int) -> list:
+    """The targets ``loss`` trains on, from class labels ``y`` (see the table above)."""
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
     k = 2 if nout == 1 else nout
@@ -93,30 +106,62 @@ def _classify(output, threshold: float) -> int:
     return scores.index(max(scores))
 
 
+class _Scorer:
+    """Loss and accuracy of a model on fixed data, under ``no_grad`` (checked once, scored often)."""
+
+    def __init__(self, model: Module, X, y, loss: str, name: str = ""):
+        self.rows, y, nout = _check_data(X, y, model, name)
+        self.targets = targets_for(loss, y, nout)
+        self.labels = y.tolist()
+        self.loss, self.model = loss, model
+
+    def __call__(self) -> tuple[float, float]:
+        threshold = _THRESHOLD.get(self.loss, 0.0)
+        with no_grad():
+            outputs = [self.model(r) for r in self.rows]
+            value = _MEAN_LOSS[self.loss](outputs, self.targets).data
+        correct = sum(_classify(o, threshold) == label for o, label in zip(outputs, self.labels))
+        return value, correct / len(self.rows)
+
+
+def _check_fit_arguments(optimizer, epochs, batch_size, callback, validation) -> None:
+    if optimizer is not None and not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an nn.optim optimizer such as Adam(model.parameters(), lr=0.01), "
+                        f"got {type(optimizer).__name__}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 0):
+        raise ValueError(f"batch_size must be an int >= 1, or None or 0 for the full batch, got {batch_size!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable as callback(epoch, history), got {type(callback).__name__}")
+    if validation is not None and (not isinstance(validation, (tuple, list)) or len(validation) != 2):
+        raise TypeError(f"validation must be a pair (X_val, y_val), got {type(validation).__name__}")
+
+
 def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None = None,
         epochs: int = 100, batch_size: int | None = None, shuffle: bool = True, seed=None,
-        progress: bool | None = None,
+        validation: tuple | None = None, progress: bool | None = None,
         callback: Callable[[int, History], None] | None = None) -> History:
     """Train ``model`` on ``(X, y)`` and return the per-epoch ``History``.
 
-    ``optimizer`` defaults to ``Adam(model.parameters(), lr=0.01)``. ``batch_size=None``
-    trains on the full batch; otherwise each epoch visits mini-batches of that size, in an
-    order shuffled by ``seed`` when ``shuffle``. ``progress`` shows a tqdm bar (``None``:
-    only when stderr is a terminal). ``callback(epoch, history)`` runs after every epoch.
+    ``optimizer`` defaults to ``Adam(model.parameters(), lr=0.01)``. ``batch_size=None`` (or
+    0, as the command line's ``--batch-size 0``) trains on the full batch; otherwise each
+    epoch visits mini-batches of that size, in an order shuffled by ``seed`` when
+    ``shuffle``. ``validation=(X_val, y_val)`` is scored after every epoch (``val_loss``,
+    ``val_accuracy``). ``progress`` shows a tqdm bar (``None``: only when stderr is a
+    terminal). ``callback(epoch, history)`` runs after every epoch. Every argument is checked
+    before the first epoch.
     """
+    _check_fit_arguments(optimizer, epochs, batch_size, callback, validation)
     rows, y, nout = _check_data(X, y, model)
-    targets = _targets(loss, y, nout)
-    loss_fn = getattr(losses, loss)
+    targets = targets_for(loss, y, nout)
+    validate = None if validation is None else _Scorer(model, *validation, loss, name="_val")
+    mean_loss = _MEAN_LOSS[loss]
     threshold = _THRESHOLD.get(loss, 0.0)
     if optimizer is None:
         optimizer = Adam(model.parameters(), lr=0.01)
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
     n = len(rows)
-    if batch_size is None:
-        batch_size = n
-    elif isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    batch_size = batch_size or n
     rng = np.random.default_rng(seed)
     labels = y.tolist()
     show = sys.stderr.isatty() if progress is None else bool(progress)
@@ -129,7 +174,7 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
         for first in range(0, n, batch_size):
             batch = order[first : first + batch_size]
             outputs = [model(rows[i]) for i in batch]
-            batch_loss = loss_fn(outputs, [targets[i] for i in batch])
+            batch_loss = mean_loss(outputs, [targets[i] for i in batch])
             optimizer.zero_grad()
             batch_loss.backward()
             optimizer.step()
@@ -137,7 +182,13 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
             correct += sum(_classify(o, threshold) == labels[i] for o, i in zip(outputs, batch))
         history.loss.append(total / n)
         history.accuracy.append(correct / n)
-        bar.set_postfix(loss=f"{history.loss[-1]:.4f}", acc=f"{history.accuracy[-1]:.3f}", refresh=False)
+        shown = {"loss": f"{history.loss[-1]:.4f}", "acc": f"{history.accuracy[-1]:.3f}"}
+        if validate is not None:
+            val_loss, val_accuracy = validate()
+            history.val_loss.append(val_loss)
+            history.val_accuracy.append(val_accuracy)
+            shown.update(val_loss=f"{val_loss:.4f}", val_acc=f"{val_accuracy:.3f}")
+        bar.set_postfix(shown, refresh=False)
         if callback is not None:
             callback(epoch, history)
     bar.close()
@@ -147,14 +198,7 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
 
 def evaluate(model: Module, X, y, loss: str = "hinge") -> tuple[float, float]:
     """``(mean loss, accuracy)`` of ``model`` on ``(X, y)``, computed under ``no_grad``."""
-    rows, y, nout = _check_data(X, y, model)
-    targets = _targets(loss, y, nout)
-    with no_grad():
-        outputs = [model(r) for r in rows]
-        value = getattr(losses, loss)(outputs, targets).data
-    threshold = _THRESHOLD.get(loss, 0.0)
-    correct = sum(_classify(o, threshold) == label for o, label in zip(outputs, y.tolist()))
-    return value, correct / len(rows)
+    return _Scorer(model, X, y, loss)()
 
 
 def predict(model: Module, X, threshold: float = 0.0) -> np.ndarray:

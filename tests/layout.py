@@ -19,6 +19,7 @@ class Geometry:
     boxes: dict[str, tuple[float, float, float, float]]  # name -> (left, bottom, right, top), points
     curves: list[tuple[str, str, list[tuple[float, float]]]]  # (tail, head, sampled points)
     circles: set[str]  # nodes drawn as circles inside their box
+    y_down: bool = False  # SVG's y grows downwards, -Tjson's upwards
 
     def centre(self, name: str) -> tuple[float, float]:
         left, bottom, right, top = self.boxes[name]
@@ -79,7 +80,7 @@ def svg_geometry(svg: str) -> Geometry:
             path = next((e for e in group.iter(f"{_SVG}path")), None)
             if path is not None:
                 curves.append((tail, head, _sample(_svg_path_to_pos(path.get("d")))))
-    return Geometry(boxes, curves, circles)
+    return Geometry(boxes, curves, circles, y_down=True)
 
 
 def _numbers(text: str) -> list[float]:
@@ -153,3 +154,30 @@ def overlaps(g: Geometry, ignore=()) -> list[tuple[str, str]]:
                     continue
             found.append((a, b))
     return found
+
+
+def box_problems(g: Geometry, caption_height: float = 16.0) -> list[str]:
+    """What is wrong with a drawing's layer boxes (nodes named ``group ...``): boxes that
+    overlap, nodes cut by a box's edge (each node lies wholly inside a box or wholly outside),
+    and nodes over a box's caption (the strip along its top edge)."""
+    boxes = {k: v for k, v in g.boxes.items() if k.startswith("group ")}
+    problems = []
+    names = sorted(boxes)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            (l1, b1, r1, t1), (l2, b2, r2, t2) = boxes[a], boxes[b]
+            if min(r1, r2) - max(l1, l2) > 0 and min(t1, t2) - max(b1, b2) > 0:
+                problems.append(f"{a} overlaps {b}")
+    for name, (left, bottom, right, top) in g.boxes.items():
+        if name in boxes:
+            continue
+        for key, (bl, bb, br, bt) in boxes.items():
+            overlap = min(right, br) - max(left, bl) > 0 and min(top, bt) - max(bottom, bb) > 0
+            inside = bl <= left and right <= br and bb <= bottom and top <= bt
+            if overlap and not inside:
+                problems.append(f"{name} is cut by {key}")
+            # The caption strip is along the top: y grows upwards in -Tjson, downwards in SVG.
+            strip = (bb, bb + caption_height) if g.y_down else (bt - caption_height, bt)
+            if inside and min(top, strip[1]) - max(bottom, strip[0]) > 0.5:
+                problems.append(f"{name} covers the caption of {key}")
+    return problems

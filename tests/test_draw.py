@@ -10,7 +10,7 @@ import graphviz
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from layout import geometry, label_report, overlaps
+from layout import box_problems, geometry, label_report, overlaps
 
 import nn
 from autograd import Op, Parameter, Value, draw, draw_dot, grad, ops, paths
@@ -284,6 +284,26 @@ def test_a_network_is_drawn_in_layer_boxes_with_short_names():
     assert z.tooltip.startswith("L1.n2.z")
     assert shown(p, "x0").group is None and shown(p, "loss").group is None
     assert not picture(mlp_loss(), group=False).groups
+
+
+def two_two_two():
+    """A 2-2-2 sigmoid network's loss, the shape of note 004's worked example."""
+    model = nn.MLP(2, [2, 2], activation="sigmoid", output_activation="sigmoid", seed=0)
+    loss = nn.losses.mse(model([0.05, 0.1]), [0.01, 0.99])
+    loss.backward()
+    return loss
+
+
+@needs_dot
+@pytest.mark.parametrize("make, rankdir", [(mlp_loss, "LR"), (mlp_loss, "TB"), (two_two_two, "LR"),
+                                           (two_two_two, "TB")])
+def test_layer_boxes_are_apart_and_cut_no_node_and_no_caption_is_covered(make, rankdir):
+    from layout import svg_geometry
+
+    diagram = draw(make(), rankdir=rankdir)
+    for g in (geometry(diagram), svg_geometry(diagram.pipe(format="svg", encoding="utf-8"))):
+        assert box_problems(g) == []
+        assert len([k for k in g.boxes if k.startswith("group ")]) in (2, 3)
 
 
 @needs_dot

@@ -111,3 +111,114 @@ def test_signed_labels():
 def test_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# -- the handwritten digits ----------------------------------------------------------------
+# The UCI repository's description of the optdigits test set ("optdigits.tes", 1,797 images)
+# lists how many images of each digit it holds.
+UCI_TEST_SET_COUNTS = [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+
+
+def test_digits_shape_range_and_labels():
+    X, y = data.load_digits()
+    assert X.shape == (1797, 64) and X.dtype == np.float64
+    assert y.shape == (1797,) and y.dtype == np.int64
+    assert np.bincount(y).tolist() == UCI_TEST_SET_COUNTS
+    assert X.min() == 0.0 and X.max() == 1.0
+    # pixels are counts 0..16 of on-pixels in 4x4 blocks, divided by 16
+    assert np.array_equal(X * 16, np.round(X * 16))
+    assert data.DIGIT_SHAPE == (8, 8)
+
+
+def test_digits_rows_are_images_row_by_row():
+    X, y = data.load_digits()
+    # The file's first image, a 0 (the first line of sklearn's digits.csv.gz, as counts):
+    # a ring with an empty middle, so its centre column is dark and its left edge is blank.
+    image = X[0].reshape(data.DIGIT_SHAPE) * 16
+    assert y[0] == 0
+    assert image[0].tolist() == [0, 0, 5, 13, 9, 1, 0, 0]
+    assert image[:, 0].tolist() == [0] * 8
+    assert image[3:6, 3:5].max() <= 1  # the hole of the 0
+    # on average, a 1 puts its ink in the middle columns and a 0 around them
+    ones, zeros = X[y == 1].reshape(-1, 8, 8), X[y == 0].reshape(-1, 8, 8)
+    assert ones[:, :, 3:5].mean() > zeros[:, :, 3:5].mean()
+    assert zeros[:, :, 1].mean() > ones[:, :, 1].mean()
+
+
+def test_digits_are_the_same_every_call_and_fresh_arrays():
+    X1, y1 = data.load_digits()
+    X2, y2 = data.load_digits()
+    assert np.array_equal(X1, X2) and np.array_equal(y1, y2)
+    X1[0, 0] = 5.0
+    assert data.load_digits()[0][0, 0] == 0.0
+
+
+# -- train_test_split ----------------------------------------------------------------------
+def _row_ids(X):
+    return sorted(map(tuple, np.asarray(X).tolist()))
+
+
+def test_split_is_a_stratified_partition():
+    X, y = data.load_digits()
+    X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_fraction=0.2, seed=0)
+    assert len(y_test) == 359 and len(y_train) == 1797 - 359  # round(0.2 * 1797)
+    # every image lands in exactly one part, with its own label
+    assert _row_ids(np.vstack([X_train, X_test])) == _row_ids(X)
+    pairs = {tuple(r) + (label,) for r, label in zip(X.tolist(), y.tolist())}
+    assert {tuple(r) + (label,) for r, label in zip(X_test.tolist(), y_test.tolist())} <= pairs
+    # each class is held out in proportion: within one image of 20% of its count
+    share = 0.2 * np.array(UCI_TEST_SET_COUNTS)
+    assert np.all(np.abs(np.bincount(y_test, minlength=10) - share) < 1)
+    assert np.array_equal(np.bincount(y_train) + np.bincount(y_test), UCI_TEST_SET_COUNTS)
+
+
+def test_split_is_shuffled_seeded_and_leaves_global_state_alone():
+    X, y = data.make_blobs(n_samples=90, seed=0)
+    y_sorted = np.sort(y)
+    X_sorted = X[np.argsort(y, kind="stable")]
+    np.random.seed(0)
+    state = np.random.get_state()[1].copy()
+    first = data.train_test_split(X_sorted, y_sorted, 0.3, seed=4)
+    again = data.train_test_split(X_sorted, y_sorted, 0.3, seed=np.random.default_rng(4))
+    other = data.train_test_split(X_sorted, y_sorted, 0.3, seed=5)
+    assert np.array_equal(np.random.get_state()[1], state)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not np.array_equal(first[1], other[1])
+    _, _, y_train, y_test = first
+    assert np.bincount(y_test).tolist() == [9, 9, 9]  # 30% of 30 per class
+    assert not np.array_equal(y_train, np.sort(y_train))  # classes mixed, not in blocks
+
+
+def test_split_shares_rounding_by_largest_remainder():
+    # classes of 5, 3 and 2 samples, half held out: exact shares 2.5, 1.5 and 1 make a test set
+    # of 5, so one of the two halves rounds up; the larger remainder is a tie, the lower label wins
+    y = np.array([0] * 5 + [1] * 3 + [2] * 2)
+    X = np.arange(10.0)[:, None]
+    _, X_test, _, y_test = data.train_test_split(X, y, test_fraction=0.5, seed=0)
+    assert np.bincount(y_test).tolist() == [3, 1, 1]
+    assert np.array_equal(y[X_test[:, 0].astype(int)], y_test)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"test_fraction": 0.0}, ValueError, "test_fraction must lie strictly between 0 and 1, got 0.0"),
+        ({"test_fraction": 1}, ValueError, "test_fraction must lie strictly between 0 and 1, got 1"),
+        ({"test_fraction": float("nan")}, ValueError, "test_fraction must lie strictly between 0 and 1"),
+        ({"test_fraction": "0.2"}, TypeError, "test_fraction must be a number, got str"),
+        ({"test_fraction": 0.01}, ValueError, r"test_fraction 0.01 of 10 samples gives a test set of 0 "
+                                              r"and a training set of 10"),
+        ({"seed": "0"}, TypeError, "seed must be an int, a numpy Generator or None, got str"),
+    ],
+)
+def test_split_bad_arguments(kwargs, error, message):
+    X, y = data.make_moons(n_samples=10, seed=0)
+    with pytest.raises(error, match=message):
+        data.train_test_split(X, y, **kwargs)
+
+
+def test_split_bad_shapes():
+    with pytest.raises(ValueError, match=r"X must have one row per label \(10\), got shape \(9, 2\)"):
+        data.train_test_split(np.zeros((9, 2)), np.zeros(10, dtype=int))
+    with pytest.raises(ValueError, match=r"y must be a 1-D array of labels, got shape \(10, 1\)"):
+        data.train_test_split(np.zeros((10, 2)), np.zeros((10, 1), dtype=int))

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-from layout import geometry, label_report, overlaps
+from layout import box_problems, geometry, label_report, overlaps
 
 import nn
 from autograd import format_number
@@ -113,6 +113,7 @@ def test_numbers_sit_on_their_own_connections():
     assert report["labels"] >= 14  # of 28: numbers go only where they fit clear of other lines
     assert report["misattributed"] == [] and report["touched"] == []
     assert overlaps(g, ignore=[k for k in g.boxes if k.startswith("group ")]) == []
+    assert box_problems(g) == []
 
 
 @pytest.mark.parametrize("kwargs, error, message", [

@@ -98,13 +98,88 @@ def test_callback_sees_each_epoch():
         ({"loss": "hinge"}, [3], "loss 'hinge' needs a model with one output, this one has 3"),
         ({"loss": "cross_entropy"}, [1], "needs a model with one output per class"),
         ({"epochs": -1}, [1], "epochs must be an int >= 0, got -1"),
-        ({"batch_size": 0}, [1], "batch_size must be a positive int or None, got 0"),
+        ({"batch_size": -1}, [1], r"batch_size must be an int >= 1, or None or 0 for the full batch, got -1"),
+        ({"batch_size": 2.0}, [1], r"batch_size must be an int >= 1, or None or 0 for the full batch, got 2.0"),
     ],
 )
 def test_bad_arguments(kwargs, model_nouts, message):
     X, y = data.make_moons(n_samples=10, seed=0)
     with pytest.raises(ValueError, match=message):
         fit(MLP(2, model_nouts, seed=0), X, y, progress=False, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"optimizer": "adam"}, r"optimizer must be an nn.optim optimizer such as Adam\(model.parameters\(\), "
+                                r"lr=0.01\), got str"),
+        ({"callback": 5}, r"callback must be callable as callback\(epoch, history\), got int"),
+        ({"validation": np.zeros((3, 2))}, r"validation must be a pair \(X_val, y_val\), got ndarray"),
+    ],
+)
+def test_wrong_types_fail_before_the_first_epoch(kwargs, message):
+    X, y = data.make_moons(n_samples=10, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(TypeError, match=message):
+        fit(model, X, y, epochs=1, progress=False, **kwargs)
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_bad_validation_data_fails_before_the_first_epoch():
+    X, y = data.make_blobs(n_samples=12, seed=0)
+    model = MLP(2, [3, 3], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"X_val must be a 2-D numeric array"):
+        fit(model, X, y, loss="cross_entropy", validation=(X[:, 0], y), progress=False)
+    with pytest.raises(ValueError, match=r"y_val must be a 1-D int array of 12 class labels, got shape \(11,\)"):
+        fit(model, X, y, loss="cross_entropy", validation=(X, y[:11]), progress=False)
+    with pytest.raises(ValueError, match=r"labels must be class indices in \[0, 3\)"):
+        fit(model, X, y, loss="cross_entropy", validation=(X, y + 1), progress=False)
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_batch_size_zero_is_the_full_batch_as_none():
+    X, y = data.make_moons(n_samples=16, seed=0)
+    runs = []
+    for batch_size in (None, 0, 16):
+        model = MLP(2, [4, 1], seed=3)
+        runs.append((fit(model, X, y, epochs=3, batch_size=batch_size, seed=0, progress=False).loss,
+                     [p.data for p in model.parameters()]))
+    assert runs[0] == runs[1] == runs[2]
+
+
+def test_validation_is_scored_after_every_epoch():
+    X, y = data.make_spirals(n_samples=60, seed=0)
+    X_train, X_val, y_train, y_val = data.train_test_split(X, y, 0.25, seed=0)
+    model = MLP(2, [8, 3], seed=0)
+    expected = []
+
+    def score_by_hand(epoch, history):
+        # the held-out loss from the unfused nn.losses graph, the accuracy from numpy argmax
+        outputs = [model(row) for row in X_val]
+        predicted = np.argmax([[v.data for v in o] for o in outputs], axis=1)
+        expected.append((losses.cross_entropy(outputs, y_val).data, np.mean(predicted == y_val)))
+
+    history = fit(model, X_train, y_train, loss="cross_entropy", epochs=4, batch_size=15, seed=0,
+                  validation=(X_val, y_val), progress=False, callback=score_by_hand)
+    assert len(history.val_loss) == len(history.val_accuracy) == len(history.loss) == 4
+    assert history.val_loss == [loss for loss, _ in expected]
+    assert history.val_accuracy == [accuracy for _, accuracy in expected]
+    assert history.val_loss[-1] < history.val_loss[0]
+
+
+def test_without_validation_the_history_has_none():
+    X, y = data.make_moons(n_samples=10, seed=0)
+    history = fit(MLP(2, [2, 1], seed=0), X, y, epochs=2, progress=False)
+    assert history.val_loss == [] and history.val_accuracy == []
+
+
+def test_progress_bar_shows_the_validation_scores(capsys):
+    X, y = data.make_moons(n_samples=20, seed=0)
+    fit(MLP(2, [2, 1], seed=0), X[:15], y[:15], epochs=2, validation=(X[15:], y[15:]), progress=True)
+    err = capsys.readouterr().err
+    assert "val_loss=" in err and "val_acc=" in err
 
 
 def test_bad_data():

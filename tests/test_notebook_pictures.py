@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from layout import label_report, overlaps, svg_geometry
+from layout import box_problems, label_report, overlaps, svg_geometry
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
@@ -33,6 +33,7 @@ def test_a_stored_picture_is_readable(svg):
     report = label_report(g)
     assert report["misattributed"] == [] and report["touched"] == []
     assert overlaps(g, ignore=[k for k in g.boxes if k.startswith("group ")]) == []
+    assert box_problems(g) == []
 
 
 def test_the_pictures_have_edge_labels_to_measure():
