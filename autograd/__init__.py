@@ -5,7 +5,7 @@ the forward pass; ``backward()`` applies the distributed chain rule in reverse t
 order.
 """
 
-from . import ops, scalar
+from . import ops, pickling, scalar
 from .backprop import backward, grad, hessian, local_derivatives, topological_order
 from .check import gradcheck, gradgradcheck
 from .draw import draw, draw_dot, draw_step
@@ -16,9 +16,10 @@ from .player import Player, animate, step_slider
 from .steps import Contribution, ForwardStep, Step, backward_steps, forward_steps
 from .text import format_number
 from .transforms import count_multiplications, hvp, jacobian, jvp, value_and_grad, vjp
-from .value import Op, Parameter, Value
+from .value import MASKED, Op, Parameter, Value
 
 __all__ = [
+    "MASKED",
     "Contribution",
     "ForwardStep",
     "Op",

@@ -2,14 +2,38 @@
 
 No recursion anywhere, so a chain of a million ops is as easy as a chain of three, and
 every loop walks tuples, so the order (and the float rounding) is the same on every run.
+
+Each edge sends ``contribution(local, g)`` back to its parent: ``local * g``, except that an
+input the op did not use (local derivative ``MASKED``) gets 0.0 even from an inf or nan
+gradient, as PyTorch masks it.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
-from operator import mul
 
-from .value import Value, _Mode
+from .value import MASKED, Value, _MASK, _masked_product, _Mode
+
+
+def contribution(local: float, g: float) -> float:
+    """What one edge sends back to its parent: its local derivative times the gradient ``g``
+    of the node it leads to, ``local * g``, except for an input the op did not use.
+
+    Such an input (relu at x <= 0, the inputs max and min did not pick, the base of
+    ``x**0``) has the local derivative ``MASKED`` and gets 0.0 whatever ``g`` is, where
+    ``0.0 * inf`` and ``0.0 * nan`` would be nan: PyTorch masks these edges the same way.
+    Any other 0 is a factor and multiplies as IEEE says, as in PyTorch::
+
+        contribution(MASKED, inf) == 0.0        # relu(-1.0).sqrt(): d/dx is 0
+        math.isnan(contribution(0.0, inf))      # (x * 0.0).sqrt(): d/dx is 0 * inf = nan
+
+    ``backward()`` multiplies directly where ``g`` is finite (``MASKED * g`` is a zero
+    there too, and sums start from 0.0, so its sign cannot show) and calls this only where
+    ``g`` is inf or nan. ``grad()``, ``paths()``, forward mode and any other pass that sends
+    something along edges call it for every edge.
+    """
+    return 0.0 if local is MASKED else local * g
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -46,43 +70,68 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+# One backward pass at a time, in all threads: two passes over graphs that share nodes
+# would otherwise add into each other's sums.
+_one_pass_at_a_time = threading.RLock()
+
+
 def backward(root: Value) -> None:
     """Set every ``.grad`` in ``root``'s graph to ``d root / d node``.
 
     Leaves accumulate across calls, as in PyTorch (call twice, get twice the gradient);
     every interior node holds this call's gradient, so the graph can be drawn afterwards.
+    Calls from several threads run one after another, so leaves they share accumulate
+    exactly what sequential calls give. If the pass is interrupted (``FloatingPointError``
+    under ``detect_anomaly()``, ``KeyboardInterrupt``), every leaf gets back the grad it
+    held before the call.
     """
     order = topological_order(root)
-    # This call's gradients are summed from zero everywhere and only then added to what the
-    # leaves held, so a second call doubles every leaf grad exactly (not just up to rounding).
-    earlier = [(node, node.grad) for node in order if not node.parents]
+    with _one_pass_at_a_time:
+        # This call's gradients are summed apart and only then added to what the leaves
+        # held, so a second call doubles every leaf grad exactly (not just up to rounding).
+        earlier = [(node, node.grad) for node in order if not node.parents]
+        try:
+            _backpropagate(root, order)
+        except BaseException:
+            for leaf, grad_before in earlier:
+                leaf.grad = grad_before
+            raise
+        for leaf, grad_before in earlier:
+            leaf.grad += grad_before
+
+
+def _backpropagate(root: Value, order: list[Value]) -> None:
+    # Every sum starts from 0.0, here, in grad() and in autograd.steps alike, so a zero
+    # gradient is +0.0 (PyTorch keeps -0.0 when every contribution is -0.0).
     for node in order:
         node.grad = 0.0
     root.grad = 1.0
     if _Mode.anomaly:
         _backward_checked(order)
-    else:
-        for node in reversed(order):
-            g = node.grad
+        return
+    for node in reversed(order):
+        g = node.grad
+        if g - g == 0.0:  # g is finite, so the masks multiply like any 0.0: the hot path
             for parent, local in zip(node.parents, node.local_grads):
                 parent.grad += local * g
-    for leaf, grad_before in earlier:
-        leaf.grad += grad_before
+        else:  # g is inf or nan: the masks must send 0.0
+            for parent, local in zip(node.parents, node.local_grads):
+                parent.grad += contribution(local, g)
 
 
 def _backward_checked(order: list[Value]) -> None:
     for node in reversed(order):
         g = node.grad
         for parent, local in zip(node.parents, node.local_grads):
-            contribution = local * g
-            _check_contribution(node, local, g, contribution)
-            parent.grad += contribution
+            sent = contribution(local, g)
+            _check_contribution(node, local, g, sent)
+            parent.grad += sent
 
 
-def _check_contribution(node: Value, local: float, g: float, contribution: float) -> None:
-    if contribution != contribution or abs(contribution) == float("inf"):
+def _check_contribution(node: Value, local: float, g: float, sent: float) -> None:
+    if sent != sent or abs(sent) == float("inf"):
         raise FloatingPointError(
-            f"backward of op {node.op!r} produced {contribution!r} "
+            f"backward of op {node.op!r} produced {sent!r} "
             f"(local derivative {local!r} times gradient {g!r}) "
             f"from inputs ({', '.join(repr(p.data) for p in node.parents)})"
         )
@@ -109,31 +158,44 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
     inputs = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
     for i, x in enumerate(inputs):
         _require_value(x, f"inputs[{i}]")
-    times = _times_without_ones if create_graph else mul
+    times = _times_without_ones if create_graph else contribution
     total: dict[Value, object] = {output: 1.0}
     for node in reversed(topological_order(output)):
         g = total.get(node)
         if g is None or not node.parents:
             continue
         for parent, local in zip(node.parents, local_derivatives(node, create_graph)):
-            contribution = times(local, g)
-            # A Value contribution is an op's output, which anomaly mode has checked already.
-            if _Mode.anomaly and not isinstance(contribution, Value):
-                _check_contribution(node, local, g, contribution)
-            total[parent] = total[parent] + contribution if parent in total else contribution
+            sent = times(local, g)
+            # A Value sent is an op's output, which anomaly mode has checked already.
+            if _Mode.anomaly and not isinstance(sent, Value):
+                _check_contribution(node, local, g, sent)
+            total[parent] = total[parent] + sent if parent in total else _first_term(sent)
     if not create_graph:
         return tuple(total.get(x, 0.0) for x in inputs)
     # Derivatives that came out constant (floats) become constant leaves.
     return tuple(g if isinstance(g, Value) else Value(g) for g in (total.get(x, 0.0) for x in inputs))
 
 
+def _first_term(sent):
+    """The start of a sum of what edges send (a gradient here, a tangent in forward mode):
+    every sum starts from 0.0, as backward() and the steps sum, so a lone -0.0 gives 0.0
+    everywhere alike. A Value (graph mode) is kept as it is."""
+    return sent if isinstance(sent, Value) else 0.0 + sent
+
+
 def _times_without_ones(local, g):
-    """``local * g``, but no node for a factor that is exactly 1.0 (the seed, the edges of
-    ``+``): the derivative's graph holds only the multiplications the math has."""
+    """``contribution(local, g)`` when a graph is wanted: ``local * g``, but no node for a
+    factor that is exactly 1.0 (the seed, the edges of ``+``), so the derivative's graph
+    holds only the multiplications the math has. A mask sends 0.0: ``MASKED`` as a
+    constant, a graph-mode mask (``_masked``) as a node whose value is 0.0."""
+    if local is MASKED:
+        return 0.0
     if type(g) is float and g == 1.0:
         return local
     if type(local) is float and local == 1.0:
         return g
+    if getattr(local, "_fn", None) is _MASK:
+        return _masked_product(local, g)
     return local * g
 
 

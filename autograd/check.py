@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 
 from .backprop import _call_scalar_function, grad, hessian
@@ -11,6 +12,18 @@ from .value import Value, _as_float
 
 def _points(inputs: Iterable) -> list[float]:
     return [x.data if isinstance(x, Value) else _as_float(x, f"inputs[{i}]") for i, x in enumerate(inputs)]
+
+
+def _check_arguments(f, eps, atol, rtol) -> None:
+    """Refuse bad arguments before any work: ``eps`` must be a positive finite step and the
+    tolerances finite and non-negative."""
+    if not callable(f):
+        raise TypeError(f"f must be a function of Values returning a Value, got {type(f).__name__}")
+    for name, x, low_ok in (("eps", eps, False), ("atol", atol, True), ("rtol", rtol, True)):
+        x = _as_float(x, name)
+        if not (math.isfinite(x) and (x > 0.0 or (low_ok and x == 0.0))):
+            expected = "a finite number >= 0" if low_ok else "a finite number > 0 (the finite-difference step)"
+            raise ValueError(f"{name} must be {expected}, got {x!r}")
 
 
 def _central_difference(g: Callable[[list[float]], float], xs: list[float], i: int, eps: float) -> float:
@@ -38,6 +51,7 @@ def gradcheck(f: Callable[..., Value], inputs: Iterable, eps: float = 1e-6,
     ``f`` takes one Value per input and returns a Value. Returns True, or raises
     ``AssertionError`` listing each mismatching input with both numbers.
     """
+    _check_arguments(f, eps, atol, rtol)
     xs = _points(inputs)
     leaves = [Value(x) for x in xs]
     analytic = grad(_call_scalar_function(f, leaves), leaves)
@@ -54,6 +68,7 @@ def gradgradcheck(f: Callable[..., Value], inputs: Iterable, eps: float = 1e-6,
                   atol: float = 1e-5, rtol: float = 1e-3) -> bool:
     """Compare second derivatives (``hessian``, through ``create_graph``) with central
     differences of the analytic first derivative."""
+    _check_arguments(f, eps, atol, rtol)
     xs = _points(inputs)
     second = hessian(f, xs)
 

@@ -78,10 +78,8 @@ def _power_formula(exponent: str) -> str:
 
 
 def _output_index(node: Value) -> int:
-    # Output i of softmax has the only positive entry of its Jacobian row on edge i:
-    # y_i (1 - y_i) > 0 against -y_i y_j <= 0 (and 1 - y_i against -y_j for log_softmax).
-    grads = node.local_grads
-    return max(range(len(grads)), key=grads.__getitem__)
+    # The row knows which output it belongs to (ops.JacobianRow).
+    return node.local_grads.output
 
 
 def _vector_formula(op: str, i: int, j: int) -> str:

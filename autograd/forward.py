@@ -14,9 +14,9 @@ sum over paths.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from operator import mul
 
-from .backprop import _times_without_ones, local_derivatives, topological_order
+from .backprop import _first_term, _times_without_ones, local_derivatives, topological_order
+from .backprop import contribution as _contribution  # the name `contribution` is taken below
 from .value import Value, _as_float, _is_number
 
 
@@ -46,7 +46,7 @@ def forward_tangents(root: Value, seeds: Mapping, create_graph: bool = False) ->
 def _push(order: Sequence[Value], seeds: Mapping, create_graph: bool = False) -> tuple[dict, int]:
     """One forward pass over ``order`` (parents before children): the tangents of the nodes
     the seeds reach, and how many edge multiplications it took."""
-    times = _times_without_ones if create_graph else mul
+    times = _times_without_ones if create_graph else _contribution
     tangent: dict = {}
     multiplications = 0
     for node in order:
@@ -62,7 +62,7 @@ def _push(order: Sequence[Value], seeds: Mapping, create_graph: bool = False) ->
                 # The one place an edge's contribution is formed.
                 contribution = times(local, tangent[parent])
                 multiplications += 1
-                total = contribution if total is None else total + contribution
+                total = _first_term(contribution) if total is None else total + contribution
         tangent[node] = total
     return tangent, multiplications
 

@@ -1,31 +1,48 @@
-"""Context managers that switch graph recording and anomaly checks on and off."""
+"""Context managers that switch graph recording and anomaly checks on and off, per thread.
+
+As PyTorch's grad mode, each switch holds in the thread that entered the block: a thread
+evaluating a model under ``no_grad()`` leaves another thread's training recording its graph.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .value import _Mode
+from .value import _Mode, _Switched
+
+_counting = threading.Lock()
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
-    """Ops inside record no parents: their results are plain leaves (fast evaluation)."""
-    previous = _Mode.recording
-    _Mode.recording = False
+def _switched(mode: str, value: bool) -> Iterator[None]:
+    """Set this thread's ``mode`` to ``value`` inside the block, and count the open block so
+    the hot path knows to read the thread-local state."""
+    with _counting:
+        _Switched.blocks += 1
+    previous = getattr(_Mode, mode)
+    setattr(_Mode, mode, value)
     try:
         yield
     finally:
-        _Mode.recording = previous
+        setattr(_Mode, mode, previous)
+        with _counting:
+            _Switched.blocks -= 1
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
+def no_grad():
+    """Ops inside record no parents: their results are plain leaves (fast evaluation).
+
+    Only in this thread; other threads keep recording.
+    """
+    return _switched("recording", False)
+
+
+def detect_anomaly():
     """The first op whose output (forward) or gradient contribution (backward) is nan or
-    +-inf raises ``FloatingPointError`` naming the op and its input values."""
-    previous = _Mode.anomaly
-    _Mode.anomaly = True
-    try:
-        yield
-    finally:
-        _Mode.anomaly = previous
+    +-inf raises ``FloatingPointError`` naming the op and its input values.
+
+    Only in this thread; other threads run unchecked.
+    """
+    return _switched("anomaly", True)

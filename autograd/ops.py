@@ -3,19 +3,19 @@
 A neuron's pre-activation ``z = w1*x1 + ... + wn*xn + b`` is a single ``dot`` node, as in
 the seeds' diagrams, not a chain of 2n binary nodes. ``softmax`` and ``log_softmax`` are
 vector activations: every output is a node whose edges to all inputs carry its full
-Jacobian row.
+Jacobian row, a ``JacobianRow`` that computes its entries when they are read, so n outputs
+store O(n) numbers, not n*n.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
-from itertools import chain
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
+from itertools import chain, islice
 from operator import attrgetter, gt, lt, mul
 
 from . import scalar
-from .value import Op, Parameter, Value, _lift_or_raise, _node, _OpNode
+from .value import MASKED, Op, Parameter, Value, _lift_or_raise, _node, _OpNode
 
 _SUM = Op("sum")
 _MEAN = Op("mean")
@@ -28,13 +28,22 @@ _TUPLE = frozenset({tuple})
 _data = attrgetter("data")
 
 
-def _inputs(values: Iterable, where: str) -> tuple[Value, ...]:
+def _ordered(values, where: str, what: str = "a sequence of Values or numbers") -> tuple:
+    """``values`` as a tuple, refusing what is not an ordered collection of items."""
     if type(values) is tuple:
-        xs = values
-    elif isinstance(values, (Value, str, bytes)) or not isinstance(values, Iterable):
-        raise TypeError(f"{where} expects a sequence of Values or numbers, got {type(values).__name__}")
-    else:
-        xs = tuple(values)
+        return values
+    if type(values) is list:
+        return tuple(values)
+    if isinstance(values, (Value, str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"{where} expects {what}, got {type(values).__name__}")
+    if isinstance(values, (Set, Mapping)):
+        # A set has no defined order, and iterating a dict gives its keys: both are mistakes.
+        raise TypeError(f"{where} expects {what} in a defined order, got a {type(values).__name__}")
+    return tuple(values)
+
+
+def _inputs(values: Iterable, where: str) -> tuple[Value, ...]:
+    xs = _ordered(values, where)
     # Fast path (a neuron's weights and activations): everything is already a Value.
     if _VALUE_TYPES.issuperset(map(type, xs)):
         return xs
@@ -93,9 +102,7 @@ def affine(weights: Sequence[Sequence], inputs: Sequence, biases: Sequence | Non
     """
     xs = _inputs(inputs, "affine inputs")
     xd = tuple(map(_data, xs))
-    if isinstance(weights, (Value, str, bytes)) or not isinstance(weights, Iterable):
-        raise TypeError(f"affine weights must be a sequence of rows, got {type(weights).__name__}")
-    rows = list(weights)
+    rows = _ordered(weights, "affine weights", "a sequence of rows")
     # Fast path (a layer's weights stored as tuples of Parameters): one C-level type check
     # over all rows at once instead of one per row.
     if not (_TUPLE.issuperset(map(type, rows)) and _VALUE_TYPES.issuperset(map(type, chain.from_iterable(rows)))):
@@ -124,18 +131,19 @@ def _extreme(values: Iterable, where: str, better, fn: Op) -> Value:
         d, top = xs[i].data, xs[best].data
         if top == top and (d != d or better(d, top)):
             best = i
-    local = [0.0] * len(xs)
+    # The inputs not picked were not used: their edges mask (see autograd.value.MASKED).
+    local = [MASKED] * len(xs)
     local[best] = 1.0
     return _node(xs[best].data, xs, tuple(local), fn)
 
 
 def max(values: Iterable) -> Value:
-    """The largest input; its edge carries 1, the others 0."""
+    """The largest input; its edge carries 1, the others 0 (``MASKED``)."""
     return _extreme(values, "max", gt, _MAX)
 
 
 def min(values: Iterable) -> Value:
-    """The smallest input; its edge carries 1, the others 0."""
+    """The smallest input; its edge carries 1, the others 0 (``MASKED``)."""
     return _extreme(values, "min", lt, _MIN)
 
 
@@ -164,16 +172,62 @@ def _log_softmax_row(i: int, s: Sequence) -> tuple:
     return tuple(_onehot(i, j) - sj for j, sj in enumerate(s))
 
 
-@lru_cache(maxsize=None)
-def _vector_op(name: str, i: int) -> Op:
-    # Output i of a vector activation needs its index to pick its Jacobian row; in graph
-    # mode the row is rebuilt from the inputs as Values.
-    row = _softmax_row if name == "softmax" else _log_softmax_row
+class JacobianRow(Sequence):
+    """Row ``output`` of softmax's (or log_softmax's) Jacobian, each entry computed when read.
 
-    def rule(*args):
-        return row(i, softmax(args[:-1]))
+    The n outputs of one softmax share its probabilities ``s``: an output stores its index,
+    not n floats, so the whole vector activation is O(n) in memory. Entries are the floats
+    ``_softmax_row`` and ``_log_softmax_row`` give, ``scale * (delta_ij - s_j)`` with
+    ``scale = s_i`` (softmax) or none (log_softmax). It reads like a tuple: ``len``,
+    indexing, iteration, equality with a tuple.
+    """
 
-    return Op(name, derivative=rule)
+    __slots__ = ("output", "_s", "_minus_s", "_scale")
+
+    def __init__(self, output: int, s: list[float], minus_s: list[float], scale: float | None):
+        self.output = output  # which output's row: not "index", which a Sequence has as a method
+        self._s = s  # shared by the whole vector
+        self._minus_s = minus_s  # 0.0 - s_j, shared too: the off-diagonal entries before scaling
+        self._scale = scale
+
+    def __len__(self) -> int:
+        return len(self._s)
+
+    def __iter__(self) -> Iterator[float]:
+        i, off = self.output, self._minus_s
+        diagonal = 1.0 - self._s[i]
+        if self._scale is None:
+            return chain(islice(off, i), (diagonal,), islice(off, i + 1, None))
+        times = self._scale.__mul__
+        return chain(map(times, islice(off, i)), (times(diagonal),), map(times, islice(off, i + 1, None)))
+
+    def __getitem__(self, j):
+        if isinstance(j, slice):
+            return tuple(self)[j]
+        n = len(self._s)
+        if not -n <= j < n:
+            raise IndexError(f"JacobianRow index {j} out of range for {n} entries")
+        j %= n
+        entry = 1.0 - self._s[j] if j == self.output else self._minus_s[j]
+        return entry if self._scale is None else self._scale * entry
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+# In graph mode the row is rebuilt from the inputs as Values; the output node's row says
+# which row it is.
+_SOFTMAX = Op("softmax", derivative=lambda *args: _softmax_row(args[-1].local_grads.output, softmax(args[:-1])))
+_LOG_SOFTMAX = Op(
+    "log_softmax", derivative=lambda *args: _log_softmax_row(args[-1].local_grads.output, softmax(args[:-1]))
+)
 
 
 def _vector_activation(values: Iterable, name: str) -> list[Value]:
@@ -184,8 +238,10 @@ def _vector_activation(values: Iterable, name: str) -> list[Value]:
     else:
         outputs = scalar.log_softmax(xd)
         s = [scalar.exp(v) for v in outputs]  # log_softmax is accurate, and so is exp of it
-    row = _softmax_row if name == "softmax" else _log_softmax_row
-    return [_node(outputs[i], xs, row(i, s), _vector_op(name, i)) for i in range(len(xs))]
+    minus_s = [0.0 - sj for sj in s]
+    op = _SOFTMAX if name == "softmax" else _LOG_SOFTMAX
+    scales = s if name == "softmax" else [None] * len(s)
+    return [_node(outputs[i], xs, JacobianRow(i, s, minus_s, scales[i]), op) for i in range(len(xs))]
 
 
 def softmax(values: Iterable) -> list[Value]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .backprop import _require_value, grad, topological_order
+from .backprop import _require_value, contribution, grad, topological_order
 from .text import DEFAULT_PRECISION, check_precision, format_number, node_name
 from .value import Value
 
@@ -55,24 +55,36 @@ def count_paths(root: Value, wrt: Value) -> int:
     return _path_counts(topological_order(root), wrt).get(root, 0)
 
 
-def paths(root: Value, wrt: Value, *, max_paths: int = 10_000) -> list[Path]:
+def paths(root: Value, wrt: Value, *, max_paths: int = 10_000, max_edges: int = 1_000_000) -> list[Path]:
     """Every directed path from ``wrt`` to ``root``, with the product of its edge derivatives.
 
     The products sum to ``d root / d wrt`` (``wrt.grad`` after ``root.backward()``) up to
-    float rounding. Paths are counted first, so a graph with more than ``max_paths`` of
-    them is refused with ``ValueError`` before any is built. ``wrt`` outside the graph has
-    no path; ``wrt is root`` has one, with no edges and product 1.
+    float rounding. Paths and their edges are counted first, so a graph with more than
+    ``max_paths`` paths, or more than ``max_edges`` edges in all its paths together (the
+    work of listing them), is refused with ``ValueError`` before any is built; listing
+    takes time proportional to that total. ``wrt`` outside the graph has no path;
+    ``wrt is root`` has one, with no edges and product 1.
     """
     _require_value(wrt, "wrt")
-    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 1:
-        raise ValueError(f"max_paths must be a positive int, got {max_paths!r}")
-    counts = _path_counts(topological_order(root), wrt)
+    for name, limit in (("max_paths", max_paths), ("max_edges", max_edges)):
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"{name} must be a positive int, got {limit!r}")
+    order = topological_order(root)
+    counts = _path_counts(order, wrt)
     n = counts.get(root, 0)
     if n > max_paths:
         raise ValueError(
             f"there are {n} paths from wrt to root, more than max_paths={max_paths}: their "
             f"number grows exponentially with depth. Pass max_paths={n} to list them anyway, "
             f"or use count_paths(root, wrt) and backpropagation, which sums them without listing."
+        )
+    edges = _total_edges(order, counts)
+    if edges > max_edges:
+        raise ValueError(
+            f"the {n} paths from wrt to root have {edges} edges in all, more than "
+            f"max_edges={max_edges}: listing them would take long. Pass max_edges={edges} to "
+            f"list them anyway, or use count_paths(root, wrt) and backpropagation, which sums "
+            f"them without listing."
         )
     return list(_walk(root, wrt, counts)) if n else []
 
@@ -118,44 +130,61 @@ def _path_counts(order: list[Value], wrt: Value) -> dict[Value, int]:
     return counts
 
 
+def _total_edges(order: list[Value], counts: dict[Value, int]) -> int:
+    """How many edges the paths from ``wrt`` to the last node of ``order`` have in all.
+
+    The paths into a node are those into each parent, one edge longer: a parent with
+    ``counts[p]`` paths of ``edges[p]`` edges in all gives ``edges[p] + counts[p]``.
+    """
+    edges: dict[Value, int] = {}
+    for node in order:
+        if node in counts:
+            edges[node] = sum(edges[p] + counts[p] for p in node.parents if p in counts)
+    return edges.get(order[-1], 0)
+
+
 def _walk(root: Value, wrt: Value, counts: dict[Value, int]) -> Iterator[Path]:
     """Depth-first from ``root`` back to ``wrt``, entering only nodes ``wrt`` reaches.
 
     Iterative (a chain of any length is fine) and in the order of each node's parents, so
-    the paths always come out in the same order.
+    the paths always come out in the same order. The walk keeps plain lists and allocates
+    nothing per step, only per path found, so its time is proportional to the paths' total
+    length (objects allocated per step would make Python's garbage collector sweep the
+    growing result again and again).
     """
     if root is wrt:
         yield Path((root,), (), (), 1.0)
         return
-    stack = [(root, _edges_towards(root, counts))]
-    taken: list[tuple[int, float]] = []  # the edge from stack[k + 1] up to stack[k]
+    # For each node, the slots of the parents wrt reaches, found once.
+    towards = {node: [slot for slot, p in enumerate(node.parents) if p in counts] for node in counts}
+    stack = [root]  # the path so far, from root back towards wrt
+    tried = [0]  # per node of stack: how many of its towards-slots have been entered
+    slots: list[int] = []  # slots[k]: the edge from stack[k + 1] up to stack[k]
+    factors: list[float] = []  # its local derivative
     while stack:
-        slot_parent_local = next(stack[-1][1], None)
-        if slot_parent_local is None:
+        node, k = stack[-1], tried[-1]
+        options = towards[node]
+        if k == len(options):
             stack.pop()
-            if taken:
-                taken.pop()
+            tried.pop()
+            if slots:
+                slots.pop()
+                factors.pop()
             continue
-        slot, parent, local = slot_parent_local
+        tried[-1] = k + 1
+        slot = options[k]
+        parent, local = node.parents[slot], node.local_grads[slot]
         if parent is wrt:
-            chain = [*taken, (slot, local)]
-            nodes = (wrt, *(node for node, _ in reversed(stack)))
-            edges = tuple(local for _, local in reversed(chain))
+            edges = (local, *reversed(factors))
             product = 1.0
-            for e in chain:  # from the output end, as backpropagation multiplies
-                product = e[1] * product
-            yield Path(nodes, edges, tuple(slot for slot, _ in reversed(chain)), product)
+            for e in reversed(edges):  # from the output end, as backpropagation multiplies
+                product = contribution(e, product)
+            yield Path((wrt, *reversed(stack)), edges, (slot, *reversed(slots)), product)
             continue
-        stack.append((parent, _edges_towards(parent, counts)))
-        taken.append((slot, local))
-
-
-def _edges_towards(node: Value, counts: dict[Value, int]) -> Iterator[tuple[int, Value, float]]:
-    return (
-        (slot, parent, local)
-        for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads))
-        if parent in counts
-    )
+        stack.append(parent)
+        tried.append(0)
+        slots.append(slot)
+        factors.append(local)
 
 
 def _num(x: float) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from .backprop import _check_contribution, _require_value, topological_order
+from .backprop import _check_contribution, _require_value, contribution, topological_order
 from .forward import forward_tangents
 from .text import DEFAULT_PRECISION, constants, format_number, node_name
 from .value import Value, _Mode
@@ -296,7 +296,7 @@ def _steps(root: Value, order: list[Value], leaves: bool) -> Iterator[Step]:
             g = node.grad
             sent = []
             for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-                amount = local * g
+                amount = contribution(local, g)  # a masked edge sends 0, as in backward
                 if check:
                     _check_contribution(node, local, g, amount)
                 parent.grad += amount

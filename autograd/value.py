@@ -6,7 +6,10 @@ Every scalar is a node of an influence diagram. A node computed from others keep
 * ``local_grads``: ``d self / d parent`` for each edge, as floats, recorded in the forward pass.
 
 Backpropagation (``autograd.backprop``) then needs nothing but
-``parent.grad += local_grad * node.grad`` over a reverse topological order.
+``parent.grad += local_grad * node.grad`` over a reverse topological order. An input an op
+did not use (relu's off side, the inputs ``max`` did not pick) gets the local derivative
+``MASKED``, a 0.0 that sends nothing back even when the gradient is inf or nan
+(``autograd.backprop.contribution``), as PyTorch masks.
 
 Each primitive is an ``Op``: a forward formula on floats beside its local derivatives. The
 derivative formula is written once and serves twice: the forward pass calls it with floats
@@ -17,16 +20,42 @@ each derivative as a graph that can be differentiated again.
 from __future__ import annotations
 
 import numbers
+import threading
 from functools import lru_cache
 
 from . import scalar
 
 
-class _Mode:
-    """Process-wide switches set by ``no_grad()`` and ``detect_anomaly()``."""
+class _ModeState(threading.local):
+    """This thread's switches, set by ``no_grad()`` and ``detect_anomaly()`` (``autograd.modes``).
+
+    Per thread, as PyTorch's grad mode: a thread starts with these class defaults.
+    """
 
     recording = True
     anomaly = False
+
+
+_Mode = _ModeState()
+
+
+class _Switched:
+    """How many ``no_grad``/``detect_anomaly`` blocks are open, in all threads together.
+
+    While it is 0 every thread has the defaults, so the hot path (``_node``) reads this one
+    class attribute instead of the slower thread-local state.
+    """
+
+    blocks = 0
+
+
+# The local derivative of an input an op did not use: relu at x <= 0, the inputs max and min
+# did not pick, the base of x**0 and of a**b at b = 0. It is the float 0.0, one object told
+# apart by identity (``local is MASKED``), so the hot loop of backward multiplies it at C
+# speed. Where the gradient arriving is inf or nan, 0.0 * g would be nan; PyTorch masks
+# these edges (torch.where) and sends 0, and so does ``autograd.backprop.contribution``. A 0
+# that is a factor of a product (x * 0) is a plain 0.0 and multiplies as IEEE says.
+MASKED = float("0.0")
 
 
 class Op:
@@ -73,17 +102,22 @@ class Op:
             )
         inputs = tuple(_lift_or_raise(a, self.name) for a in args)
         xs = [v.data for v in inputs]
-        out = float(self.forward(*xs))
-        local = tuple(float(g) for g in self.derivative(*xs, out))
-        if len(local) != len(inputs):
+        out = _as_float(self.forward(*xs), f"forward of op {self.name!r}: its result")
+        local = self.derivative(*xs, out)
+        if isinstance(local, (str, bytes)) or not hasattr(local, "__len__") or len(local) != len(inputs):
+            got = f"{len(local)} values" if hasattr(local, "__len__") else f"a {type(local).__name__}"
             raise ValueError(
-                f"derivative of {self.name!r} returned {len(local)} values, "
-                f"expected one per input ({len(inputs)})"
+                f"derivative of {self.name!r} returned {got}, expected one per input ({len(inputs)})"
             )
+        where = f"derivative of op {self.name!r}: each local derivative"
+        local = tuple(_as_float(g, where) for g in local)  # a float (MASKED too) is kept as is
         return _node(out, inputs, local, self)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+    def __deepcopy__(self, memo) -> Op:
+        return self  # a pair of formulas, never changed: copies of a graph share it
 
 
 class Value:
@@ -214,10 +248,10 @@ class Value:
     def relu(self):
         x = self.data
         # relu(nan) = nan and relu'(nan) = 1, as in PyTorch (its mask is "not x <= 0").
-        # relu'(0) = 0 (PyTorch's choice of subgradient).
+        # relu'(0) = 0 (PyTorch's choice of subgradient), and relu(-0.0) = -0.0 as in PyTorch.
         if x > 0.0 or x != x:
             return _node(x, (self,), _ONE, _RELU)
-        return _node(0.0, (self,), _ZERO, _RELU)
+        return _node(x if x == 0.0 else 0.0, (self,), _UNUSED, _RELU)
 
     def leaky_relu(self, negative_slope: float = 0.01):
         slope = _as_float(negative_slope, "negative_slope")
@@ -257,17 +291,17 @@ _new = object.__new__
 
 def _node(data: float, parents: tuple, local_grads: tuple, fn: Op) -> Value:
     """Make an op's output node. Under ``no_grad()`` it is a plain leaf."""
-    if _Mode.recording:
+    if _Switched.blocks and not _Mode.recording:
+        out = _new(Value)
+    else:
         out = _new(_OpNode)
         out.parents = parents
         out.local_grads = local_grads
         out._fn = fn
-    else:
-        out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _Mode.anomaly:
+    if _Switched.blocks and _Mode.anomaly:
         _check_forward(out, parents, fn)
     return out
 
@@ -329,7 +363,7 @@ def _lift_or_raise(x, where: str) -> Value:
 
 # -- the primitive table -----------------------------------------------------------------
 _value_of = scalar.value_of
-_ONE, _ZERO, _MINUS_ONE = (1.0,), (0.0,), (-1.0,)
+_ONE, _UNUSED, _MINUS_ONE = (1.0,), (MASKED,), (-1.0,)
 _ONE_ONE, _ONE_MINUS_ONE = (1.0, 1.0), (1.0, -1.0)
 
 # Ops whose forward pass is written inline in the Value methods above (the hot path)
@@ -342,29 +376,91 @@ _RELU = Op("relu")
 _LEAKY_RELU = Op("leaky_relu")
 _MUL = Op("*", derivative=lambda a, b, out: (b, a))
 _DIV = Op("/", scalar.div, lambda a, b, out: (scalar.div(1.0, b), -scalar.div(out, b)))
+_MASK = Op("mask")
+
+
+def _masked(derivative: Value) -> Value:
+    """``MASKED`` as a graph: a local derivative of 0 that masks, with an edge of 1 to
+    ``derivative``, whose graph gives the next derivatives (see ``_masked_product``)."""
+    return _node(0.0, (derivative,), _ONE, _MASK)
+
+
+def _masked_product(mask: Value, g) -> Value:
+    """What an edge whose graph-mode local derivative is ``_masked`` sends back: 0.0
+    whatever ``g`` is, as a product node, so the next derivatives still flow to the mask."""
+    g = _lift(g)
+    return _node(0.0, (mask, g), (g.data, MASKED), _MUL)
 
 
 def _pow_rule(a, b, out):
-    # PyTorch's limits where the plain formula is 0 * inf = nan:
-    # d/da = 0 when b == 0, and d/db = 0 when a == 0 and b >= 0.
-    # The first is needed only where b * a**(b-1) fails (a == 0 or nan): elsewhere the
-    # formula is 0 too, and its own derivative d2/da db = 1/a stays right under create_graph.
+    # PyTorch's values where the plain formula would be 0 * inf = nan: d/da = 0 when b == 0,
+    # a mask (a**0 is 1 for every a), and d/db = 0 when a == 0 and b >= 0, a plain factor
+    # (PyTorch multiplies the gradient by it: an inf gradient gives nan).
     a_data, b_data = _value_of(a), _value_of(b)
-    a_fails = a_data == 0.0 or a_data != a_data
-    da = 0.0 if (b_data == 0.0 and a_fails) else b * scalar.pow(a, b - 1.0)
+    if isinstance(a, Value):
+        return _pow_graph_rule(a, b, out, a_data, b_data)
+    da = MASKED if b_data == 0.0 else b * scalar.pow(a, b - 1.0)
     db = 0.0 if (a_data == 0.0 and b_data >= 0.0) else out * scalar.log(a)
     return da, db
 
 
+def _pow_graph_rule(a: Value, b: Value, out: Value, a_data: float, b_data: float):
+    """The derivatives of ``a**b`` as graphs, for ``grad(create_graph=True)``.
+
+    The masks above give the first derivatives, and ``_masked`` keeps a graph behind each
+    for the second. At ``a == 0``, ``0 <= b <= 1`` the formulas meet ``0 * inf``, so the
+    second derivatives are their limits as ``a -> 0+``, stored on the edges of two nodes:
+    the Hessian is the true, symmetric one (at (0, 1): [[0, -inf], [-inf, 0]]).
+    """
+    if a_data == 0.0 and 0.0 <= b_data <= 1.0:
+        daa, dab, dbb = _pow_second_derivatives_at_zero_base(b_data)
+        da = _node(b_data * scalar.pow(a_data, b_data - 1.0), (a, b), (daa, dab), _POW_DA)
+        db = _node(0.0, (a, b), (dab, dbb), _POW_DB)
+        return (_masked(da) if b_data == 0.0 else da), db
+    if b_data == 0.0:
+        # a**0 is 1 for every a, but d2/da db = 1/a is not 0: the mask keeps its graph.
+        da = MASKED if a_data != a_data else _masked(b * scalar.pow(a, b - 1.0))
+        return da, out * scalar.log(a)
+    db = 0.0 if (a_data == 0.0 and b_data >= 0.0) else out * scalar.log(a)
+    return b * scalar.pow(a, b - 1.0), db
+
+
+def _pow_second_derivatives_at_zero_base(b: float) -> tuple[float, float, float]:
+    """``(d2/da2, d2/da db, d2/db2)`` of ``a**b`` as ``a -> 0+``, for ``0 <= b <= 1``:
+    ``b(b-1) a**(b-2)``, ``a**(b-1) (1 + b log a)`` and ``a**b log(a)**2``."""
+    if b == 0.0:
+        return 0.0, scalar.inf, scalar.inf
+    if b == 1.0:
+        return 0.0, -scalar.inf, 0.0
+    return -scalar.inf, -scalar.inf, 0.0
+
+
+def _second_derivatives_as_graphs(a: Value, b: Value, out: Value) -> tuple:
+    """The limits on the edges of ``out`` as nodes whose own derivatives are nan: third
+    derivatives at those points are infinite or undefined, and are not invented."""
+    return tuple(_node(d, (a, b), (scalar.nan, scalar.nan), _NO_DERIVATIVE) for d in out.local_grads)
+
+
+_POW_DA = Op("d(a**b)/da", derivative=_second_derivatives_as_graphs)
+_POW_DB = Op("d(a**b)/db", derivative=_second_derivatives_as_graphs)
+_NO_DERIVATIVE = Op("no derivative")
 _POW = Op("**", scalar.pow, _pow_rule)
+
+
+class _PowerOp(Op):
+    """``x ** e`` for a number ``e``: one op per exponent, which it keeps (pickles write it)."""
+
+    __slots__ = ("exponent",)
 
 
 @lru_cache(maxsize=256)
 def _power_op(e: float) -> Op:
     def rule(x, out):
-        return (0.0 if e == 0.0 else e * scalar.pow(x, e - 1.0),)
+        return (MASKED if e == 0.0 else e * scalar.pow(x, e - 1.0),)
 
-    return Op(f"**{e:g}", lambda x: scalar.pow(x, e), rule)
+    op = _PowerOp(f"**{e:g}", lambda x: scalar.pow(x, e), rule)
+    op.exponent = e
+    return op
 
 
 _EXP = Op("exp", scalar.exp, lambda x, out: (out,))

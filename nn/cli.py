@@ -119,7 +119,8 @@ def _build_parser() -> argparse.ArgumentParser:
                         "which this run replaces together (default: out)")
     p.add_argument("--torch-out", nargs="?", const="model.pt", metavar="NAME.pt",
                    help="also write the trained model as a PyTorch state dict into --out, for "
-                        "nn.to_torch(model).load_state_dict(torch.load(...)); needs torch (default name: model.pt)")
+                        "nn.to_torch(model).load_state_dict(torch.load(...)); needs torch (default: model.pt when "
+                        "given without a name)")
     p.add_argument("--quiet", action="store_true", help="no progress output, only the summary line")
     return p
 

@@ -16,19 +16,28 @@ for bit)::
 
 Loading parses JSON and nothing else: no pickle, no eval, no import by name. Any deviation
 raises ``ValueError`` naming the file and the problem: bytes that are not UTF-8 JSON (for
-example a truncated file), duplicate keys, unknown or missing keys, wrong types, a model
-type other than ``Neuron``, ``Layer`` or ``MLP``, sizes that disagree with the parameters.
-JSON has no NaN or infinity, and neither do model files: the literals ``NaN``/``Infinity``
-that Python's ``json`` would accept are refused, numbers too large for a float are refused,
-and saving a model with a non-finite parameter raises ``ValueError`` (a diverged model
-would not load back as what was saved).
+example a truncated file), nesting too deep to parse, duplicate keys, unknown or missing
+keys, wrong types, a model type other than ``Neuron``, ``Layer`` or ``MLP``, sizes that
+disagree with the parameters. JSON has no NaN or infinity, and neither do model files: the
+literals ``NaN``/``Infinity`` that Python's ``json`` would accept are refused, numbers too
+large for a float are refused, and saving a model with a non-finite parameter raises
+``ValueError`` (a diverged model would not load back as what was saved).
+
+Saving never leaves a mix: the text goes to a temporary file with a name of its own beside
+the target (so concurrent saves do not share one), is flushed to disk, and is renamed over
+the target, which keeps its permissions; a symlink is written through to the file it
+points to. If anything fails, the temporary file is removed and the target is unchanged.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import secrets
+import stat
+from collections import Counter
 from pathlib import Path
 
 from .layers import MLP, Layer, Neuron
@@ -54,7 +63,7 @@ def save(model: Module, path: str | os.PathLike) -> None:
     """Write ``model`` (a ``Neuron``, ``Layer`` or ``MLP``) to ``path`` as JSON.
 
     The file is written next to its destination and then renamed into place, so an
-    interrupted save never leaves a half-written model behind.
+    interrupted save, or two saves at once, never leave a half-written model behind.
     """
     kind = type(model).__name__
     if _MODEL_TYPES.get(kind) is not type(model):
@@ -67,10 +76,53 @@ def save(model: Module, path: str | os.PathLike) -> None:
     lines = [f" {json.dumps(key)}: {json.dumps(value)}," for key, value in header.items()]
     entries = [f"  {json.dumps(name)}: {json.dumps(value)}" for name, value in model.state_dict().items()]
     text = "{\n" + "\n".join(lines) + '\n "parameters": {\n' + ",\n".join(entries) + "\n }\n}\n"
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+    _write_atomically(Path(os.path.realpath(path)), text)
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """Replace ``target`` by a file holding ``text``, all at once (see the module docstring)."""
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "cannot save a model over a directory", str(target))
+    if not target.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "the directory to save the model in does not exist", str(target.parent))
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = None  # a new file: the mode os.open gives it under the umask, as for any file
+    temp, fd = _new_temporary_file(target)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _fsync_directory(target.parent)
+
+
+def _new_temporary_file(target: Path) -> tuple[Path, int]:
+    """A new file beside ``target`` with a name no other save uses, opened for writing."""
+    while True:
+        temp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.partial")
+        try:
+            return temp, os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Flush the directory entry of a rename to disk, so the new file survives a power cut."""
+    if os.name != "posix":  # other systems cannot open a directory for fsync
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def load(path: str | os.PathLike) -> Module:
@@ -87,8 +139,7 @@ def _refuse_constant(name: str):
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
-    keys = [key for key, _ in pairs]
-    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    duplicates = sorted(key for key, n in Counter(key for key, _ in pairs).items() if n > 1)
     if duplicates:
         raise ValueError(f"duplicate keys {duplicates}")
     return dict(pairs)
@@ -103,6 +154,8 @@ def _parse(raw: bytes) -> dict:
         doc = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as error:
         raise ValueError(f"not JSON ({error})") from None
+    except RecursionError:
+        raise ValueError("arrays or objects nested too deeply to parse (a model file nests 3 levels)") from None
     _expect_dict(doc, "the file", ("format", "version", "model", "parameters"))
     if doc["format"] != FORMAT:
         raise ValueError(f"format must be {FORMAT!r}, got {doc['format']!r}")
@@ -133,10 +186,9 @@ def _check_size(value, key: str) -> int:
 
 
 def _checked_config(description) -> tuple[type[Module], dict]:
-    if not isinstance(description, dict) or description.get("type") not in _MODEL_TYPES:
-        kind = description.get("type") if isinstance(description, dict) else description
+    kind = description.get("type") if isinstance(description, dict) else description
+    if not isinstance(kind, str) or kind not in _MODEL_TYPES:
         raise ValueError(f"model type must be one of {list(_MODEL_TYPES)}, got {kind!r}")
-    kind = description["type"]
     config = {k: v for k, v in description.items() if k != "type"}
     _expect_dict(config, f"model ({kind})", _CONFIG_KEYS[kind])
     for key, value in config.items():
@@ -150,6 +202,14 @@ def _checked_config(description) -> tuple[type[Module], dict]:
             for i, n in enumerate(value):
                 _check_size(n, f"nouts[{i}]")
     return _MODEL_TYPES[kind], config
+
+
+def _fits_a_float(x: int | float) -> bool:
+    # JSON's 1e400 parses as inf, and float() of a 400-digit integer overflows.
+    try:
+        return math.isfinite(float(x))
+    except OverflowError:
+        return False
 
 
 def _parameter_count(config: dict) -> int:
@@ -168,7 +228,7 @@ def _model_from(doc: dict) -> Module:
         raise ValueError(f"the model described has {_parameter_count(config)} parameters, the file holds {held}")
     for name, value in state.items():
         for v in value if isinstance(value, list) else [value]:
-            if isinstance(v, float) and not math.isfinite(v):
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and not _fits_a_float(v):
                 raise ValueError(f"parameter entry {name!r} holds a number too large for a float")
     try:
         model = cls(**config)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from numbers import Real
 
 import numpy as np
@@ -76,7 +76,8 @@ def as_inputs(x, nin: int, where: str, names: Sequence[str] | None = None) -> tu
     """One sample as a tuple of Values: numbers and numpy entries are lifted once, here,
     labelled with ``names`` (``x0, x1, ...``) so drawings and paths can name them.
 
-    ``x`` may be a sequence of numbers or Values, or a 1-D numpy array.
+    ``x`` may be a sequence of numbers or Values, or a 1-D numpy array. A set has no order
+    and a dict would give its keys, so both are refused.
     """
     if isinstance(x, np.ndarray):
         if x.ndim != 1:
@@ -84,8 +85,8 @@ def as_inputs(x, nin: int, where: str, names: Sequence[str] | None = None) -> tu
                 f"{where} takes one sample, a 1-D array of {nin} numbers, got an array of shape {x.shape}"
             )
         x = x.tolist()
-    elif isinstance(x, (Value, str, bytes)) or not isinstance(x, Iterable):
-        raise TypeError(f"{where} takes a sequence of {nin} numbers or Values, got {type(x).__name__}")
+    elif isinstance(x, (Value, str, bytes, Set, Mapping)) or not isinstance(x, Iterable):
+        raise TypeError(f"{where} takes a sequence of {nin} numbers or Values in order, got {type(x).__name__}")
     xs = tuple(x)
     if len(xs) != nin:
         raise ValueError(f"{where} expects {nin} inputs, got {len(xs)}")

@@ -36,7 +36,13 @@ def _pairs(pred, target, where: str, path: str = "") -> Iterable[tuple]:
             raise ValueError(f"{where}: pred{path} is a scalar but target{path} is {type(target).__name__}")
         yield (pred if isinstance(pred, Value) else Value(pred)), target
         return
-    preds, targets = _as_list(pred, f"pred{path}", where), _as_list(target, f"target{path}", where)
+    preds = _as_list(pred, f"pred{path}", where)
+    if _is_scalar(target):
+        raise ValueError(
+            f"{where}: pred{path} is a {type(pred).__name__} of {len(preds)} but target{path} is a single "
+            f"number: give one target per prediction, in the same shape"
+        )
+    targets = _as_list(target, f"target{path}", where)
     if len(preds) != len(targets):
         raise ValueError(f"{where}: pred{path} has {len(preds)} items but target{path} has {len(targets)}")
     if not preds:

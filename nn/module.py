@@ -101,8 +101,9 @@ class Module:
     def load_state_dict(self, state: Mapping) -> None:
         """Copy values from ``state`` into the parameters, in place (optimizers keep working).
 
-        Strict, as PyTorch's default: missing, unexpected and mis-shaped entries raise one
-        ``ValueError`` naming all of them, and nothing is changed.
+        Strict, as PyTorch's default: missing, unexpected and mis-shaped entries, and numbers
+        too large for a float, raise one ``ValueError`` naming all of them, and nothing is
+        changed: everything is checked before the first parameter is assigned.
         """
         if not isinstance(state, Mapping):
             raise TypeError(f"state must be a mapping of names to values, got {type(state).__name__}")
@@ -142,12 +143,20 @@ def _entries(name: str, value) -> Iterator[tuple[str, Entry]]:
 
 
 def _is_number(x) -> bool:
-    return isinstance(x, Real) and not isinstance(x, bool)
+    if isinstance(x, bool) or not isinstance(x, Real):
+        return False
+    try:
+        float(x)
+    except OverflowError:
+        return False
+    return True
 
 
 def _describe(x) -> str:
     if isinstance(x, (list, tuple)):
         return f"a {type(x).__name__} of {len(x)}"
+    if isinstance(x, Real) and not isinstance(x, bool):
+        return f"{type(x).__name__} too large for a float"
     return type(x).__name__
 
 
@@ -160,5 +169,5 @@ def _shape_problem(name: str, entry: Entry, value) -> str:
         return f"entry {name!r} expected a list of {n} numbers, got {_describe(value)}"
     bad = [i for i, v in enumerate(value) if not _is_number(v)]
     if bad:
-        return f"entry {name!r} expected {n} numbers, item {bad[0]} is {type(value[bad[0]]).__name__}"
+        return f"entry {name!r} expected {n} numbers, item {bad[0]} is {_describe(value[bad[0]])}"
     return ""

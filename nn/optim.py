@@ -15,14 +15,22 @@ from autograd import Value
 __all__ = ["Adam", "Optimizer", "SGD"]
 
 
-def _hyper(value, name: str, low: float = 0.0, high: float = math.inf, high_open: bool = False) -> float:
+def _hyper(value, name: str, low: float = 0.0, high: float = math.inf, *,
+           low_open: bool = False, high_open: bool = False) -> float:
+    """``value`` as a float, or a clear error: a hyperparameter is a finite number in range
+    (an infinite one would only show up as nan parameters after the first step)."""
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int too large for a float64
+        value = math.inf if value > 0 else -math.inf
+    too_low = value <= low if low_open else value < low
     too_high = value >= high if high_open else value > high
-    if not value >= low or too_high:
-        right = ")" if high_open else "]"
-        raise ValueError(f"{name} must be in [{low}, {high}{right}, got {value!r}")
+    if not math.isfinite(value) or too_low or too_high:
+        left = "(" if low_open else "["
+        right = ")" if high_open or high == math.inf else "]"
+        raise ValueError(f"{name} must be a finite number in {left}{low}, {high}{right}, got {value!r}")
     return value
 
 
@@ -111,7 +119,8 @@ class Adam(Optimizer):
             raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (_hyper(betas[0], "betas[0]", high=1.0, high_open=True),
                       _hyper(betas[1], "betas[1]", high=1.0, high_open=True))
-        self.eps = _hyper(eps, "eps")
+        # eps > 0 keeps m / (sqrt(v) + eps) finite where v is 0 (a parameter with no gradient yet).
+        self.eps = _hyper(eps, "eps", low_open=True)
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)

@@ -9,7 +9,7 @@ import sympy
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, backward, gradcheck, grad, no_grad, ops, topological_order
+from autograd import Value, backward, backward_steps, detect_anomaly, gradcheck, grad, no_grad, ops, topological_order
 from catalog import OPS, evaluate
 from strategies import expressions
 
@@ -161,6 +161,59 @@ def test_backward_agrees_exactly_with_grad(expr):
     expected = grad(y, leaves)
     backward(y)
     assert tuple(x.grad for x in leaves) == expected
+
+
+def _bits(xs) -> list[tuple[float, float]]:
+    """Values with the sign of zero made visible (0.0 == -0.0, but not their signs)."""
+    return [(x, math.copysign(1.0, x)) for x in xs]
+
+
+@given(expressions(every_op=True))
+def test_backward_and_grad_agree_on_the_sign_of_zero_too(expr):
+    leaves = [Value(x) for x in expr.points]
+    y = expr(*leaves) * Value(-0.0)  # every gradient a signed zero (or nan)
+    expected = grad(y, leaves)
+    backward(y)
+    assert _bits(x.grad for x in leaves) == _bits(expected)
+
+
+def test_a_zero_gradient_is_the_same_zero_in_backward_grad_and_the_steps():
+    # d(x * c)/dx = c = -0.0, summed from 0.0 everywhere: 0.0 + -0.0 is 0.0 (PyTorch keeps
+    # -0.0, a documented difference). grad() used to keep the lone -0.0 that backward() lost.
+    x, c = Value(3.0), Value(-0.0)
+    (grad_x,) = grad(x * c, [x])
+    (x * c).backward()
+    stepped = Value(3.0)
+    for _ in backward_steps(stepped * c):
+        pass
+    assert _bits([x.grad, grad_x, stepped.grad]) == [(0.0, 1.0)] * 3
+
+
+class _Interrupting(float):
+    """A local derivative whose product raises, as a KeyboardInterrupt would arrive mid-pass."""
+
+    def __mul__(self, other):
+        raise KeyboardInterrupt
+
+    __rmul__ = __mul__
+
+
+def test_an_interrupted_backward_gives_every_leaf_back_its_earlier_grad():
+    x, w, b = Value(2.0), Value(-3.0), Value(0.5)
+    ((x * w + b) * x).backward()
+    before = [x.grad, w.grad, b.grad]
+    assert before == [2 * 2.0 * -3.0 + 0.5, 4.0, 2.0]
+    # The edge to w is reached after others have sent their share to x and b.
+    trapped = w * 1.0
+    trapped.local_grads = (_Interrupting(1.0), -3.0)
+    y = (x * w + b) * x + trapped
+    with pytest.raises(KeyboardInterrupt):
+        y.backward()
+    assert [x.grad, w.grad, b.grad] == before
+    y = (x * w + b) * x + (w - w).sqrt()  # sqrt's slope at 0 is inf
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="backward of op 'sqrt' produced"):
+        y.backward()
+    assert [x.grad, w.grad, b.grad] == before
 
 
 def test_leaf_grads_accumulate_onto_what_they_held():

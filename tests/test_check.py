@@ -144,3 +144,39 @@ def test_user_op_errors():
     wrong_count = Op("wrong_count", lambda a, b: a + b, lambda a, b, out: (1.0,))
     with pytest.raises(ValueError, match=r"derivative of 'wrong_count' returned 1 values, expected one per input \(2\)"):
         wrong_count(1.0, 2.0)
+    # What the functions return is checked too, and the message names the op.
+    wordy = Op("wordy", lambda x: "1.0", lambda x, out: (1.0,))
+    with pytest.raises(TypeError, match="forward of op 'wordy': its result must be a real number .*, got str"):
+        wordy(1.0)
+    vague = Op("vague", lambda x: x, lambda x, out: ("1.0",))
+    with pytest.raises(TypeError, match="derivative of op 'vague': each local derivative must be a real number .*, got str"):
+        vague(1.0)
+    bare = Op("bare", lambda x: x, lambda x, out: 1.0)
+    with pytest.raises(ValueError, match=r"derivative of 'bare' returned a float, expected one per input \(1\)"):
+        bare(1.0)
+
+
+@pytest.mark.parametrize("check", [gradcheck, gradgradcheck])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"eps": 0}, ValueError, r"eps must be a finite number > 0 \(the finite-difference step\), got 0.0"),
+        ({"eps": -1e-6}, ValueError, "eps must be a finite number > 0"),
+        ({"eps": math.nan}, ValueError, "eps must be a finite number > 0"),
+        ({"eps": "1e-6"}, TypeError, "eps must be a real number"),
+        ({"atol": -1.0}, ValueError, "atol must be a finite number >= 0, got -1.0"),
+        ({"rtol": math.inf}, ValueError, "rtol must be a finite number >= 0, got inf"),
+    ],
+)
+def test_bad_check_arguments_are_refused_before_any_work(check, kwargs, error, message):
+    calls = []
+
+    def f(x):
+        calls.append(x)
+        return x * x
+
+    with pytest.raises(error, match=message):
+        check(f, [1.0], **kwargs)
+    assert calls == []
+    with pytest.raises(TypeError, match="f must be a function of Values returning a Value, got int"):
+        check(3, [1.0])

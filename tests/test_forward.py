@@ -189,8 +189,8 @@ def test_inf_and_nan_tangents_propagate():
 
 # Where a local derivative is exactly 0 because the op is locally constant (relu at x <= 0, the
 # inputs max/min did not pick, x**0, a**b with respect to a at b = 0), PyTorch's forward AD
-# sends 0 along the edge even when the tangent arriving is inf or nan; here forward mode
-# multiplies, 0 * inf = nan, as backward does, until masking comes to both (issue 14).
+# sends 0 along the edge even when the tangent arriving is inf or nan, and so does forward
+# mode here, as backward does (the edge's local derivative is MASKED).
 _LOCALLY_CONSTANT = {
     "relu": (lambda x: (x.sqrt() - 1.0).relu(), lambda torch, x: torch.relu(x.sqrt() - 1.0)),
     "max": (lambda x: ops.max([x.sqrt(), Value(2.0)]),
@@ -212,7 +212,6 @@ def test_pytorch_forward_ad_sends_zero_along_locally_constant_edges(name):
     assert tangent.item() == 0.0
 
 
-@pytest.mark.xfail(strict=True, reason="forward mode masks locally constant edges once backward does (issue 14)")
 @pytest.mark.parametrize("name", _LOCALLY_CONSTANT)
 def test_locally_constant_edges_send_zero_whatever_tangent_arrives(name):
     x = Value(0.0)

@@ -1,10 +1,17 @@
-"""nn.save / nn.load: exact round trips, and every kind of bad file refused with ValueError."""
+"""nn.save / nn.load: exact round trips, saves that never leave a mix (concurrent, through
+symlinks, interrupted), and every kind of bad file refused with ValueError."""
 
 import json
 import math
+import os
+import stat
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
+import nn.io
 from nn import MLP, Layer, Neuron, load, save
 
 
@@ -105,6 +112,13 @@ BAD_EDITS = {
     "shapes swapped": (lambda d: d["parameters"].update({"layers.0.neurons.0.w": [1.0], "layers.0.neurons.1.w": [1.0, 2.0, 3.0]}),
                        "'layers.0.neurons.0.w' expected a list of 2 numbers, got a list of 1"),
     "null weight": (set_in(["parameters", "layers.0.neurons.0.b"], None), "expected a number, got NoneType"),
+    "type as a list": (set_in(["model", "type"], ["MLP"]), r"model type must be one of .*, got \['MLP'\]"),
+    "type as an object": (set_in(["model", "type"], {"MLP": 1}), r"model type must be one of .*, got \{'MLP': 1\}"),
+    "401-digit weight": (set_in(["parameters", "layers.1.neurons.0.w"], [0.5, -1.0, 10**400]),
+                         "'layers.1.neurons.0.w' holds a number too large for a float"),
+    "401-digit bias": (set_in(["parameters", "layers.0.neurons.2.b"], -(10**400)),
+                       "'layers.0.neurons.2.b' holds a number too large for a float"),
+    "401-digit nin": (set_in(["model", "nin"], 10**400), "the file holds 17"),
 }
 
 
@@ -168,3 +182,132 @@ def test_binary_garbage_is_refused(tmp_path):
 def test_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "nothing.json")
+
+
+def test_deeply_nested_json_is_refused_with_a_value_error(tmp_path):
+    p = tmp_path / "m.json"
+    p.write_text('{"format": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(ValueError, match="nested too deeply") as info:
+        load(p)
+    assert str(p) in str(info.value)
+
+
+def test_load_state_dict_checks_everything_before_changing_anything(model):
+    before = model.state_dict()
+    state = {name: ([v + 1.0 for v in value] if isinstance(value, list) else value + 1.0)
+             for name, value in before.items()}
+    state["layers.1.neurons.1.b"] = 10**400  # the last entry: every other one would be assigned first
+    with pytest.raises(ValueError, match=r"entry 'layers.1.neurons.1.b' expected a number, got int too large for a float"):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
+    state["layers.1.neurons.1.b"] = 0.0
+    state["layers.0.neurons.0.w"] = [1.0, -(10**400)]
+    with pytest.raises(ValueError, match=r"'layers.0.neurons.0.w' expected 2 numbers, item 1 is int too large"):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
+
+
+# -- saving: all or nothing ----------------------------------------------------------------------
+_WRITER = textwrap.dedent("""
+    import sys
+    import nn
+    path, seed, times = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    model = nn.MLP(2, [16, 16, 1], seed=seed)  # 337 parameters: a few kB of text
+    for _ in range(times):
+        nn.save(model, path)
+""")
+
+_READER = textwrap.dedent("""
+    import os, sys, time
+    import nn
+    path, seeds = sys.argv[1], [int(s) for s in sys.argv[2:]]
+    expected = [nn.MLP(2, [16, 16, 1], seed=s).state_dict() for s in seeds]
+    start = time.monotonic()
+    while not os.path.exists(path + ".done") and time.monotonic() - start < 120:
+        if nn.load(path).state_dict() not in expected:
+            sys.exit("read a model no writer saved")
+""")
+
+
+def test_concurrent_saves_from_several_processes_never_leave_a_mix(tmp_path):
+    path = tmp_path / "model.json"
+    seeds = [11, 12, 13, 14]
+    save(MLP(2, [16, 16, 1], seed=seeds[0]), path)
+    reader = subprocess.Popen([sys.executable, "-c", _READER, str(path), *map(str, seeds)], stderr=subprocess.PIPE, text=True)
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(path), str(seed), "40"], stderr=subprocess.PIPE, text=True)
+               for seed in seeds]
+    errors = [w.communicate(timeout=300)[1] for w in writers]
+    (path.parent / "model.json.done").touch()
+    reader_error = reader.communicate(timeout=300)[1]
+    assert [w.returncode for w in writers] == [0] * len(seeds), errors
+    assert reader.returncode == 0, reader_error
+    assert load(path).state_dict() in [MLP(2, [16, 16, 1], seed=s).state_dict() for s in seeds]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json", "model.json.done"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name != "posix", reason="needs POSIX symlinks")
+def test_saving_through_a_symlink_writes_the_file_it_points_to(tmp_path, model):
+    target = tmp_path / "real" / "model.json"
+    target.parent.mkdir()
+    save(Neuron(2, seed=0), target)
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    save(model, link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert load(target).state_dict() == model.state_dict()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["model.json"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_saving_keeps_the_files_permissions(tmp_path, model):
+    path = tmp_path / "model.json"
+    save(model, path)
+    path.chmod(0o600)
+    save(Neuron(2, seed=0), path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.chmod(0o640)
+    save(model, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+@pytest.mark.parametrize("failure", [OSError("disk full"), KeyboardInterrupt()], ids=["OSError", "KeyboardInterrupt"])
+@pytest.mark.parametrize("where", ["fsync", "replace"])
+def test_a_failed_save_leaves_the_old_file_and_nothing_else(tmp_path, model, monkeypatch, failure, where):
+    path = tmp_path / "model.json"
+    save(Neuron(2, seed=0), path)
+    before = path.read_bytes()
+
+    def fail(*args):
+        raise failure
+
+    monkeypatch.setattr(nn.io.os, where, fail)
+    with pytest.raises(type(failure)):
+        save(model, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+    save(model, path)  # and the next save works
+    assert load(path).state_dict() == model.state_dict()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="fsync of a directory is POSIX")
+def test_saving_flushes_the_file_and_its_directory_to_disk(tmp_path, model, monkeypatch):
+    flushed = []
+    real_fsync = os.fsync
+
+    def record(fd):
+        flushed.append("directory" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real_fsync(fd)
+
+    monkeypatch.setattr(nn.io.os, "fsync", record)
+    save(model, tmp_path / "model.json")
+    assert flushed == ["file", "directory"]
+
+
+def test_saving_over_a_directory_or_into_a_missing_one_is_refused(tmp_path, model):
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(IsADirectoryError, match="cannot save a model over a directory"):
+        save(model, tmp_path / "taken")
+    with pytest.raises(FileNotFoundError, match="the directory to save the model in does not exist"):
+        save(model, tmp_path / "missing" / "model.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]

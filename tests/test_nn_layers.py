@@ -193,8 +193,17 @@ def test_bad_inputs_are_rejected_clearly():
         m([1.0, "2"])
     with pytest.raises(TypeError, match="input 0 must be a number or a Value, got bool"):
         m([True, 2.0])
-    with pytest.raises(TypeError, match="sequence of 2 numbers or Values, got float"):
+    with pytest.raises(TypeError, match="sequence of 2 numbers or Values in order, got float"):
         m(1.0)
+
+
+@pytest.mark.parametrize("model", [Neuron(2), Layer(2, 3), MLP(2, [3, 1])], ids=["Neuron", "Layer", "MLP"])
+@pytest.mark.parametrize("x, kind", [({0: 5.0, 1: 7.0}, "dict"), ({5.0, 7.0}, "set"), (frozenset({5.0, 7.0}), "frozenset")])
+def test_unordered_inputs_are_refused(model, x, kind):
+    # A dict iterates over its keys (0 and 1 here, silently used as the inputs), a set in no
+    # defined order.
+    with pytest.raises(TypeError, match=f"takes a sequence of 2 numbers or Values in order, got {kind}"):
+        model(x)
 
 
 @pytest.mark.parametrize(

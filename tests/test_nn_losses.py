@@ -44,6 +44,11 @@ def test_mse_shape_mismatch_is_named():
         losses.mse(values(1.0), [[1.0]])
     with pytest.raises(TypeError, match="target must be a number, a Value or a sequence, got str"):
         losses.mse(values(1.0), "a")
+    # A list of predictions against one number: the shapes differ (the number is fine).
+    with pytest.raises(ValueError, match=r"mse: pred is a list of 2 but target is a single number: give one target per prediction"):
+        losses.mse(values(1.0, 2.0), 5)
+    with pytest.raises(ValueError, match=r"hinge: pred\[1\] is a list of 2 but target\[1\] is a single number"):
+        losses.hinge([values(1.0, 2.0), values(1.0, 2.0)], [[1, -1], 1])
     with pytest.raises(ValueError, match="pred is empty"):
         losses.mse([], [])
 

@@ -75,12 +75,22 @@ def test_zero_grad_and_lr_attribute():
 @pytest.mark.parametrize(
     "make, error, message",
     [
-        (lambda p: SGD(p, lr=-0.1), ValueError, r"lr must be in \[0.0, inf\], got -0.1"),
+        (lambda p: SGD(p, lr=-0.1), ValueError, r"lr must be a finite number in \[0.0, inf\), got -0.1"),
         (lambda p: SGD(p, lr="0.1"), TypeError, "lr must be a number, got str"),
-        (lambda p: SGD(p, lr=0.1, momentum=-1), ValueError, "momentum must be in"),
+        (lambda p: SGD(p, lr=0.1, momentum=-1), ValueError, "momentum must be a finite number in"),
         (lambda p: SGD(p, lr=0.1, nesterov=True), ValueError, "nesterov momentum needs momentum > 0"),
-        (lambda p: SGD(p, lr=0.1, weight_decay=math.nan), ValueError, "weight_decay must be in"),
-        (lambda p: Adam(p, betas=(0.9, 1.0)), ValueError, r"betas\[1\] must be in \[0.0, 1.0\), got 1.0"),
+        (lambda p: SGD(p, lr=0.1, weight_decay=math.nan), ValueError, "weight_decay must be a finite number in"),
+        (lambda p: Adam(p, betas=(0.9, 1.0)), ValueError, r"betas\[1\] must be a finite number in \[0.0, 1.0\), got 1.0"),
+        # Non-finite hyperparameters would only show up as nan parameters after a step.
+        (lambda p: SGD(p, lr=math.inf), ValueError, r"lr must be a finite number in \[0.0, inf\), got inf"),
+        (lambda p: SGD(p, lr=10**400), ValueError, r"lr must be a finite number in \[0.0, inf\), got inf"),
+        (lambda p: SGD(p, lr=0.1, momentum=math.inf), ValueError, "momentum must be a finite number in"),
+        (lambda p: SGD(p, lr=0.1, weight_decay=math.inf), ValueError, "weight_decay must be a finite number in"),
+        (lambda p: Adam(p, lr=math.inf), ValueError, "lr must be a finite number in"),
+        (lambda p: Adam(p, weight_decay=-math.inf), ValueError, "weight_decay must be a finite number in"),
+        # eps = 0 divides 0 by 0 for a parameter whose gradient is 0.
+        (lambda p: Adam(p, eps=0), ValueError, r"eps must be a finite number in \(0.0, inf\), got 0.0"),
+        (lambda p: Adam(p, eps=math.inf), ValueError, r"eps must be a finite number in \(0.0, inf\), got inf"),
         (lambda p: Adam(p, betas=0.9), TypeError, "betas must be a pair"),
         (lambda p: Adam([]), ValueError, "params is empty"),
         (lambda p: Adam([1.0]), TypeError, r"params\[0\] must be a Value, got float"),

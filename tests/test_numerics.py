@@ -5,10 +5,12 @@ import math
 
 import mpmath
 import pytest
+import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Value, detect_anomaly, grad, ops
+from autograd import MASKED, Value, detect_anomaly, grad, hessian, ops, paths
+from autograd.backprop import contribution
 from catalog import CASES, sample_points
 
 inf, nan = math.inf, math.nan
@@ -108,10 +110,82 @@ def test_no_op_raises_on_any_floats(case, data):
 def test_nan_propagates_forward_and_backward(case):
     xs = [Value(nan) for _ in range(case.operand_count(2))]
     assert math.isnan(case.build(*xs).data)
-    # A nan gradient arriving at a node reaches every input, even across a 0 edge (0 * nan).
+    # A nan gradient arriving at a node reaches every input the op used, even across a plain
+    # 0 edge (0 * nan); an input it did not use (relu's off side, the inputs max and min did
+    # not pick) gets 0, as in PyTorch.
     xs = [Value(x) for x in sample_points(case, 2)[0]]
-    (case.build(*xs) * Value(nan)).backward()
-    assert all(math.isnan(x.grad) for x in xs)
+    y = case.build(*xs)
+    (y * Value(nan)).backward()
+    used = [local is not MASKED for local in y.local_grads]
+    assert [math.isnan(x.grad) if u else x.grad == 0.0 for x, u in zip(xs, used)] == [True] * len(xs)
+    assert (case.name in ("relu", "max", "min")) == (not all(used))
+
+
+# -- masking: an input the op did not use gets nothing back ------------------------------------
+def _by_backward(y, xs):
+    y.backward()
+    return [x.grad for x in xs]
+
+
+def _by_grad(y, xs):
+    return list(grad(y, xs))
+
+
+def _by_grad_with_graph(y, xs):
+    return [g.data for g in grad(y, xs, create_graph=True)]
+
+
+def _by_paths(y, xs):
+    return [math.fsum(p.product for p in paths(y, x)) for x in xs]
+
+
+_EVERY_PASS = pytest.mark.parametrize("gradients", [_by_backward, _by_grad, _by_grad_with_graph, _by_paths],
+                                      ids=["backward", "grad", "grad_create_graph", "paths"])
+
+
+@_EVERY_PASS
+@pytest.mark.parametrize(
+    "build, point, expected",
+    [
+        # relu at x <= 0 is flat: sqrt's infinite slope at 0 does not reach x (0 * inf is nan).
+        (lambda x: x.relu().sqrt(), (-1.0,), [0.0]),
+        (lambda x: x.relu().sqrt(), (0.0,), [0.0]),
+        (lambda x: x.relu() * nan, (-2.0,), [0.0]),
+        # max and min route the gradient to the input they picked and nothing to the others.
+        (lambda a, b: ops.max([a, b]).sqrt(), (0.0, -1.0), [inf, 0.0]),
+        (lambda a, b, c: ops.min([a, b, c]) * -inf, (3.0, 1.0, 2.0), [0.0, -inf, 0.0]),
+        # a**0 is 1 for every a: the base gets 0, whatever arrives.
+        (lambda x: x**0 * nan, (5.0,), [0.0]),
+        (lambda a, b: (a**b) * inf, (2.0, 0.0), [0.0, inf]),
+        (lambda a, b: (a**b) * nan, (0.0, 0.0), [0.0, nan]),
+        # A zero that is a factor of a product is not a mask: 0 * inf is nan, as in PyTorch.
+        (lambda x: (x * 0.0).sqrt(), (2.0,), [nan]),
+        (lambda a, b: (a**b) * inf, (0.0, 2.0), [nan, nan]),
+    ],
+)
+def test_unused_inputs_get_zero_even_from_inf_or_nan_gradients(gradients, build, point, expected):
+    xs = [Value(x) for x in point]
+    assert [_same(g, e) for g, e in zip(gradients(build(*xs), xs), expected)] == [True] * len(expected)
+
+
+def test_a_masked_edge_sends_zero_and_a_zero_factor_multiplies():
+    assert type(MASKED) is float and MASKED == 0.0
+    assert [contribution(MASKED, g) for g in (inf, -inf, nan, -3.0)] == [0.0] * 4
+    assert [math.isnan(contribution(0.0, g)) for g in (inf, -inf, nan)] == [True] * 3
+    assert contribution(2.5, -4.0) == -10.0
+    assert Value(-1.0).relu().local_grads[0] is MASKED
+    assert ops.max([Value(1.0), Value(2.0)]).local_grads == (0.0, 1.0)
+    assert ops.max([Value(1.0), Value(2.0)]).local_grads[0] is MASKED
+    assert (Value(2.0) ** 0).local_grads[0] is MASKED
+    assert (Value(2.0) * 0.0).local_grads[1] is not MASKED  # a factor, not a mask
+
+
+# -- signed zeros ------------------------------------------------------------------------------
+def test_relu_keeps_the_sign_of_zero_as_pytorch():
+    assert math.copysign(1.0, Value(-0.0).relu().data) == -1.0
+    assert (1 / Value(-0.0).relu()).data == -inf
+    assert math.copysign(1.0, Value(0.0).relu().data) == 1.0
+    assert math.copysign(1.0, Value(-2.0).relu().data) == 1.0
 
 
 def test_inf_propagates():
@@ -357,3 +431,126 @@ def test_known_differences_from_pytorch_are_real():
     torch.logsumexp(x, 0).backward()
     assert math.isnan(x.grad[0]) and x.grad[1] == 0.0
     assert all(math.isnan(g) for g in _d(lambda a, b: ops.logsumexp([a, b]), inf, 0.0))
+
+
+def _same_up_to_zero_signs(a: float, b: float) -> bool:
+    """``_close``, where a zero gradient here is always +0.0 (sums start from 0.0), and
+    PyTorch's may be -0.0 (a documented difference); a nonzero sign must agree."""
+    return _close(a, b) and (a != 0.0 or math.copysign(1.0, a) == 1.0)
+
+
+# softmax and log_softmax send a Jacobian row times the gradient; torch computes
+# s * (g - sum(g * s)) for the vector. The two agree to rounding, except that an infinite
+# gradient gives inf - inf = nan in torch (here +-inf), and a zero's sign may differ.
+_VECTOR_JACOBIAN_ROWS = ("softmax", "log_softmax")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.name not in _VECTOR_JACOBIAN_ROWS], ids=lambda c: c.name)
+def test_inf_nan_and_negative_gradients_arriving_match_pytorch(case):
+    # Where torch masks (relu, max/min(dim), the base of a**0) the input gets 0 whatever
+    # arrives; elsewhere the gradient is multiplied as IEEE says.
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: the comparison is skipped")
+    reference = _torch_functions(torch)[case.name]
+    mismatches = []
+    for point in _torch_points(case):
+        if (case.name, point) in _KNOWN_DIFFERENCES:
+            continue
+        for arriving in (inf, -inf, nan, -2.0, 1.0):
+            xs = [Value(x) for x in point]
+            ours = grad(case.build(*xs) * arriving, xs)
+            ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
+            theirs = [g.item() for g in torch.autograd.grad(reference(*ts) * arriving, ts)]
+            if not all(_same_up_to_zero_signs(a, b) for a, b in zip(ours, theirs)):
+                mismatches.append(f"{point}, gradient {arriving} arriving: ours {ours}, torch {theirs}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+# -- second derivatives of a**b where the base is 0 ----------------------------------------------
+@pytest.mark.parametrize("b", [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, -1.0])
+def test_hessian_of_power_at_zero_base_is_the_symmetric_limit(b):
+    # Oracle: sympy's limits of the second partials of a**b as a -> 0+.
+    a, e = sympy.symbols("a e", positive=True)
+    partials = [[sympy.diff(a**e, u, v) for v in (a, e)] for u in (a, e)]
+    expected = [[float(sympy.limit(p.subs(e, sympy.Rational(b)), a, 0, "+")) for p in row] for row in partials]
+    assert hessian(lambda x, y: x**y, [0.0, b]) == expected
+    assert expected[0][1] == expected[1][0]
+
+
+def test_third_derivatives_of_power_at_zero_base_are_not_invented():
+    # Past the second order at a = 0, 0 <= b <= 1, the engine gives nan, not a wrong number.
+    a, b = Value(0.0), Value(1.0)
+    (da, db) = grad(a**b, [a, b], create_graph=True)
+    (daa, dab) = grad(da, [a, b], create_graph=True)
+    assert (daa.data, dab.data) == (0.0, -inf)
+    assert all(math.isnan(g) for g in grad(dab, [a, b]))
+
+
+# -- documented differences from PyTorch ----------------------------------------------------------
+def test_floats_on_edges_overflow_where_pytorch_divides():
+    # d log(x)/dx = 1/x is stored on the edge: 1/1e-310 overflows to inf, and inf * 1e-10 is
+    # inf. torch computes grad / x = 1e-10 / 1e-310 = 1e300.
+    x = Value(1e-310)
+    (x.log() * 1e-10).backward()
+    assert x.grad == inf
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: the comparison is skipped")
+    t = torch.tensor(1e-310, dtype=torch.float64, requires_grad=True)
+    (torch.log(t) * 1e-10).backward()
+    assert t.grad.item() == pytest.approx(1e300, rel=1e-14)
+
+
+# C's pow (here) against torch, which computes x**0.5 as sqrt(x) and x**-0.5 as rsqrt(x):
+# (point, ours (value, slope), torch (value, slope)); _same ignores the sign of zero, so
+# signs are compared with copysign.
+_POWERS_AT_NEGATIVE_ZERO_AND_INFINITY = [
+    (0.5, -0.0, (0.0, inf), (-0.0, -inf)),
+    (0.5, -inf, (inf, 0.0), (nan, nan)),
+    (-0.5, -0.0, (inf, -inf), (-inf, -inf)),
+    (-0.5, -inf, (0.0, 0.0), (nan, -0.0)),
+    (1.5, -0.0, (0.0, 0.0), (0.0, -0.0)),
+    (1.5, -inf, (inf, inf), (inf, nan)),
+]
+
+
+@pytest.mark.parametrize("e, x, ours, theirs", _POWERS_AT_NEGATIVE_ZERO_AND_INFINITY)
+def test_powers_at_negative_zero_and_infinity_differ_from_pytorch_as_documented(e, x, ours, theirs):
+    v = Value(x)
+    y = v**e
+    y.backward()
+    assert _bits((y.data, v.grad)) == _bits(ours)
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: the comparison is skipped")
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    u = t**e
+    u.backward()
+    assert _bits((u.item(), t.grad.item())) == _bits(theirs)
+
+
+def _bits(xs) -> list:
+    return [("nan",) if x != x else (x, math.copysign(1.0, x)) for x in xs]
+
+
+def test_pytorch_second_derivatives_of_power_at_zero_base_are_not_symmetric():
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: the comparison is skipped")
+    a = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    da, db = torch.autograd.grad(a**b, (a, b), create_graph=True)
+    assert [g.item() for g in torch.autograd.grad(da, (a, b))] == [0.0, 1.0]
+    assert hessian(lambda x, y: x**y, [0.0, 1.0]) == [[0.0, -inf], [-inf, 0.0]]
+
+
+def test_softmax_with_an_infinite_gradient_arriving_differs_from_pytorch():
+    xs = [Value(x) for x in (1.0, 2.0, 3.0)]
+    assert grad(ops.softmax(xs)[1] * inf, xs) == (-inf, inf, -inf)
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: the comparison is skipped")
+    t = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    (torch.softmax(t, 0)[1] * inf).backward()
+    assert t.grad[0].item() == -inf and math.isnan(t.grad[1].item()) and t.grad[2].item() == -inf
+
+
+def test_a_gradient_of_negative_zeros_only_is_positive_zero_unlike_pytorch():
+    x = Value(3.0)
+    (x * -0.0).backward()
+    assert _bits([x.grad]) == [(0.0, 1.0)]
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: the comparison is skipped")
+    t = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    (t * -0.0).backward()
+    assert _bits([t.grad.item()]) == [(0.0, -1.0)]

@@ -1,11 +1,13 @@
 """Every op against its derivative written out by hand, and against central differences;
 the n-ary ops' one-node shape and their errors."""
 
+import gc
 import math
+import tracemalloc
 
 import pytest
 
-from autograd import Value, gradcheck, grad, ops
+from autograd import Op, Value, gradcheck, grad, ops
 from catalog import CASES, OPS, sample_points
 
 
@@ -251,3 +253,76 @@ def test_non_number_element_raises_type_error():
         ops.sum([Value(1.0), "2"])
     with pytest.raises(TypeError, match="got bool"):
         ops.max([Value(1.0), True])
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "logsumexp", "softmax", "log_softmax"])
+@pytest.mark.parametrize("bad, type_name", [({1.0, 2.0}, "set"), (frozenset({1.0, 2.0}), "frozenset"),
+                                            ({1.0: 0, 2.0: 0}, "dict")])
+def test_unordered_collections_are_refused(name, bad, type_name):
+    # A set has no defined order (which input is "first" for max, which output is which for
+    # softmax?), and a dict iterates over its keys.
+    with pytest.raises(TypeError, match=rf"{name} expects a sequence of Values or numbers in a defined order, got a {type_name}"):
+        getattr(ops, name)(bad)
+
+
+def test_dot_and_affine_refuse_unordered_collections():
+    with pytest.raises(TypeError, match="affine inputs expects .* in a defined order, got a set"):
+        ops.dot([Value(1.0)], {Value(2.0)})
+    with pytest.raises(TypeError, match="affine weights expects a sequence of rows in a defined order, got a set"):
+        ops.affine({(Value(1.0),)}, [Value(2.0)])
+
+
+# -- softmax at scale: O(n) memory, rows computed when read -----------------------------------
+def test_softmax_of_4000_inputs_stores_o_of_n_numbers():
+    xs = [Value(math.sin(i)) for i in range(4000)]
+    for activation in (ops.softmax, ops.log_softmax):
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            outs = activation(xs)
+            used = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        # Full rows would be 4000 * 4000 floats, 500 MB and more; a few hundred bytes an output.
+        assert used < 20e6, f"{activation.__name__} of 4000 inputs holds {used / 1e6:.0f} MB"
+        assert len(outs) == 4000 and all(len(out.local_grads) == 4000 for out in outs[:3])
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_a_jacobian_row_reads_like_the_tuple_it_stands_for(name):
+    point = [0.3, -1.2, 2.5, 0.0, 1.1]
+    xs = [Value(x) for x in point]
+    s = _softmax(point)
+    outs = getattr(ops, name)(xs)
+    for i, out in enumerate(outs):
+        row = out.local_grads
+        # Entries from the formula, independent of the engine: s_i (delta_ij - s_j), delta_ij - s_j.
+        expected = [(s[i] if name == "softmax" else 1.0) * ((i == j) - s[j]) for j in range(5)]
+        assert list(row) == pytest.approx(expected, rel=1e-14, abs=1e-16)
+        assert len(row) == 5 and row[i] == list(row)[i] and row[-1] == list(row)[4]
+        assert row[1:3] == tuple(row)[1:3]
+        assert row == tuple(row) and tuple(row) == row and row != tuple(row)[:4]
+        assert repr(row) == repr(tuple(row))
+        with pytest.raises(IndexError, match="index 5 out of range for 5 entries"):
+            row[5]
+    # backward multiplies the same entries: the gradient is the row itself
+    assert grad(outs[2], xs) == pytest.approx(list(outs[2].local_grads), rel=1e-15, abs=1e-300)
+
+
+def test_n_ary_ops_make_no_op_objects_per_size_or_index():
+    # An Op per (activation, output index) was cached without bound: 13,197 kept for the life
+    # of the process in the report.
+    def op_count():
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if issubclass(type(o), Op))
+
+    ops.softmax([Value(1.0), Value(2.0)])
+    before = op_count()
+    for n in range(1, 60):
+        ops.softmax([Value(float(i)) for i in range(n)])
+        ops.log_softmax([Value(float(i)) for i in range(n)])
+    assert op_count() == before
+    for k in range(1000):
+        Value(2.0) ** (k + 0.5)  # one op per exponent, in a cache of at most 256
+    assert op_count() <= before + 256

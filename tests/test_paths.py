@@ -98,6 +98,42 @@ def test_exponentially_many_paths_are_counted_not_listed():
     assert len(paths(x.sin() + x.cos(), x, max_paths=2)) == 2
 
 
+def test_the_work_of_listing_is_bounded_by_the_total_number_of_edges():
+    # 2**10 paths, each through a chain of 1,100 ops: few paths, but 1.1 million edges to
+    # write out. Refused before any is built; with the limit raised they are listed, each
+    # with all its edges.
+    x = Value(1.0, "x")
+    y = x
+    for _ in range(1100):
+        y = y * 1.0
+    for _ in range(10):
+        y = y + y
+    total = 1024 * (1100 + 10)
+    assert count_paths(y, x) == 1024
+    with pytest.raises(ValueError, match=rf"the 1024 paths from wrt to root have {total} edges in all, more than "
+                                         rf"max_edges=1000000: .* Pass max_edges={total} to list them anyway"):
+        paths(y, x)
+    # x -> *2 -> + -> +, x -> *3 -> + -> +, x -> exp -> * -> +, x -> * -> +: 11 edges.
+    small = x * 2.0 + x * 3.0 + x.exp() * x
+    with pytest.raises(ValueError, match=r"the 4 paths from wrt to root have 11 edges in all, more than max_edges=10"):
+        paths(small, x, max_edges=10)
+    assert sorted(len(p.edges) for p in paths(small, x, max_edges=11)) == [2, 3, 3, 3]
+
+
+def test_listed_paths_carry_every_edge_and_the_products_sum_to_the_gradient_on_a_long_chain():
+    x = Value(0.9, "x")
+    y = x
+    for k in range(400):
+        y = y * 1.001 if k % 2 else (y + 0.01).sqrt()
+    for _ in range(5):
+        y = y + y
+    found = paths(y, x)
+    assert len(found) == 32 and all(len(p.edges) == 605 and len(p.nodes) == 606 for p in found)
+    assert all(p.nodes[0] is x and p.nodes[-1] is y for p in found)
+    (expected,) = grad(y, [x])
+    assert math.fsum(p.product for p in found) == pytest.approx(expected, rel=1e-12)
+
+
 def test_edge_cases_no_path_and_the_output_itself():
     x, unrelated = Value(1.0, "x"), Value(2.0, "u")
     y = x.exp()
@@ -115,6 +151,8 @@ def test_bad_arguments():
         paths("x", x)
     with pytest.raises(ValueError, match="max_paths must be a positive int, got 0"):
         paths(x, x, max_paths=0)
+    with pytest.raises(ValueError, match="max_edges must be a positive int, got -1"):
+        paths(x, x, max_edges=-1)
 
 
 def test_explain_writes_the_sum_with_its_numbers():

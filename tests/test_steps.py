@@ -515,3 +515,20 @@ def test_a_forward_picture_with_tangents_shows_what_each_edge_sends():
         picture(y, step=list(backward_steps(y))[1], tangents={x: 1.0})
     with pytest.raises(TypeError, match="seeds keys must be Values, got str"):
         picture(y, tangents={"x": 1.0})
+
+
+def test_masked_edges_are_stepped_as_backward_masks_them():
+    # sqrt'(0) = inf arrives at relu, which is off: the edge to x sends 0, not 0 * inf = nan.
+    def build():
+        x = Value(-1.0, "x")
+        return x, (x.relu().sqrt() + x) * 2.0
+
+    x, y = build()
+    y.backward()
+    assert x.grad == 2.0
+    x, y = build()
+    steps = list(backward_steps(y))
+    assert x.grad == 2.0
+    (relu,) = [s for s in steps if s.node.op == "relu"]
+    (to_x,) = relu.contributions
+    assert math.isinf(relu.grad) and to_x.local_grad == 0.0 and to_x.amount == 0.0

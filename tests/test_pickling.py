@@ -1,0 +1,121 @@
+"""Graphs of any depth deep-copy and pickle (ops by name); models do too; ops that pickle
+cannot write are refused with a message naming them."""
+
+from __future__ import annotations
+
+import copy
+import math
+import pickle
+
+import pytest
+
+import nn
+from autograd import MASKED, Op, Value, grad, ops, topological_order
+from catalog import CASES, sample_points
+
+
+def _chain(depth: int) -> tuple[Value, Value, Value]:
+    """x and w feeding a chain of ``depth`` steps that uses several ops, and its output."""
+    x, w = Value(0.3, "x"), Value(-0.2, "w")
+    y = x
+    for k in range(depth):
+        y = (y * w + 0.5).tanh() + ops.max([y, x]) * 0.25 if k % 2 else y.relu() + x * 1e-3
+    return x, w, y
+
+
+def _copies(obj):
+    return {"deepcopy": copy.deepcopy(obj), "pickle": pickle.loads(pickle.dumps(obj))}
+
+
+@pytest.mark.parametrize("depth", [100, 5_000])
+def test_graphs_of_any_depth_copy_and_pickle_into_an_equal_independent_graph(depth):
+    x, w, y = _chain(depth)
+    expected = grad(y, [x, w])
+    nodes = len(topological_order(y))
+    for how, (x2, w2, y2) in _copies([x, w, y]).items():
+        assert y2.data == y.data, how
+        assert len(topological_order(y2)) == nodes, how
+        # One copy of each node: x and w are the leaves of the copied graph, not twins.
+        leaves = [n for n in topological_order(y2) if not n.parents and n.label]
+        assert [n is x2 or n is w2 for n in leaves] == [True] * len(leaves) and len(leaves) == 2, how
+        assert grad(y2, [x2, w2]) == expected, how
+        y2.backward()
+        assert (x2.grad, w2.grad) == expected and x.grad == w.grad == 0.0, how
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_every_op_survives_a_pickle(case):
+    xs = [Value(v) for v in sample_points(case)[0]]
+    y = case.build(*xs) * 2.0
+    xs2, y2 = pickle.loads(pickle.dumps((xs, y)))
+    assert y2.op == y.op and y2.parents[0].op == y.parents[0].op
+    assert list(y2.parents[0].local_grads) == list(y.parents[0].local_grads)
+    assert grad(y2, xs2) == grad(y, xs)
+    # The derivative formulas came along: second derivatives as well.
+    first = grad(y, xs, create_graph=True)[0]
+    first2 = grad(y2, xs2, create_graph=True)[0]
+    assert grad(first2, xs2) == grad(first, xs)
+
+
+def test_masks_still_mask_after_a_round_trip():
+    x, y = Value(-1.0), Value(3.0)
+    z = ops.max([x.relu(), y * 0.0]).sqrt()  # both inputs of max are 0: the first is picked
+    for how, (x2, y2, z2) in _copies([x, y, z]).items():
+        assert z2.parents[0].local_grads[1] is MASKED, how
+        assert z2.parents[0].parents[0].local_grads[0] is MASKED, how
+        assert _same(grad(z2, [x2, y2]), (0.0, 0.0)) and _same(grad(z, [x, y]), (0.0, 0.0)), how
+
+
+def _same(a, b) -> bool:
+    return all((u != u and v != v) or u == v for u, v in zip(a, b))
+
+
+def test_a_shared_node_stays_shared():
+    x = Value(2.0)
+    h = x * x
+    a, b = h + 1.0, h * 3.0
+    a2, b2, h2 = pickle.loads(pickle.dumps([a, b, h]))
+    assert a2.parents[0] is h2 and b2.parents[0] is h2
+
+
+def _triple(x: float) -> float:
+    return 3.0 * x
+
+
+def _triple_rule(x: float, out: float) -> tuple[float]:
+    return (3.0,)
+
+
+def test_a_user_op_pickles_when_its_functions_have_names():
+    triple = Op("triple", _triple, _triple_rule, formula="3")
+    x = Value(1.5)
+    y2 = pickle.loads(pickle.dumps(triple(x)))
+    assert (y2.data, y2.op, y2.local_grads, y2._fn.formula) == (4.5, "triple", (3.0,), "3")
+
+
+def test_a_user_op_made_of_lambdas_is_refused_by_name_but_copies():
+    softsign = Op("softsign", lambda x: x / (1 + abs(x)), lambda x, out: (1 / (1 + abs(x)) ** 2,))
+    y = softsign(Value(0.5))
+    with pytest.raises(TypeError, match="cannot pickle op 'softsign': its forward is a lambda"):
+        pickle.dumps(y)
+    y2 = copy.deepcopy(y)
+    assert y2.parents[0] is not y.parents[0] and y2.op == "softsign" and grad(y2, y2.parents) == grad(y, y.parents)
+
+
+def test_copy_copy_makes_a_node_with_the_same_parents():
+    x = Value(2.0)
+    y = x * 3.0
+    y2 = copy.copy(y)
+    assert y2 is not y and y2.parents is y.parents and y2.data == 6.0
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_models_copy_and_pickle(how):
+    model = nn.MLP(2, [4, 3, 1], seed=3)
+    clone = _copies(model)[how]
+    assert clone.state_dict() == model.state_dict()
+    assert [p.label for p in clone.parameters()] == [p.label for p in model.parameters()]
+    assert clone([0.5, -1.0]).data == model([0.5, -1.0]).data
+    clone.layers[0].neurons[0].w[0].data += 1.0  # independent
+    assert clone.state_dict() != model.state_dict()
+    assert math.isfinite(clone([0.5, -1.0]).data)
