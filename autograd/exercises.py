@@ -93,6 +93,49 @@ def check_sent(answer, step, parent: Value) -> bool:
     return check(answer, sent.amount, what=what, hint=hint)
 
 
+class _NotWritten(Exception):
+    """The learner's function still returns None."""
+
+
+def check_function(test, mine, *, reference, wrong) -> bool:
+    """Grade a function the learner writes (a local-derivative rule, a topological sort).
+
+    ``test(fn)`` returns a message when ``fn`` is right and raises ``AssertionError`` saying
+    what is wrong. While ``mine`` returns None it is not written yet. A wrong attempt, even one
+    that raises, is printed as a verdict and never stops the notebook. With
+    ``CHAINRULE_FILL_ANSWERS`` set, an unwritten ``mine`` is replaced by ``reference``, which
+    must pass, and ``test`` must refuse ``wrong``: the exercise runs as a test of itself.
+    """
+
+    def written(*args):
+        out = mine(*args)
+        if out is None:
+            raise _NotWritten
+        return out
+
+    try:
+        print(test(written))
+        return True
+    except _NotWritten:
+        if not os.environ.get(FILL):
+            print("Not answered yet: write your function in the cell above, run it, then run this cell again.")
+            return False
+    except AssertionError as verdict:
+        print(f"Not yet: {verdict}")
+        return False
+    except Exception as error:  # a mistake in the learner's function is a verdict too, not a crash
+        print(f"Not yet: your function raised {type(error).__name__}: {error}")
+        return False
+    try:
+        test(wrong)
+    except AssertionError:
+        pass
+    else:
+        raise AssertionError("the test accepted a wrong answer")
+    print(test(reference))
+    return True
+
+
 def _path_hint(answer, root: Value, wrt: Value) -> str:
     n = count_paths(root, wrt)
     if n == 0:

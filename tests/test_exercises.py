@@ -86,3 +86,24 @@ def test_answers_must_be_numbers():
         check_grad("-20", L, w)
     with pytest.raises(TypeError, match="got bool"):
         check_grad(True, L, w)
+
+
+def test_a_function_the_learner_writes_is_graded(capsys, monkeypatch):
+    from autograd.exercises import check_function
+
+    def test(fn):
+        if fn(3) != 9:  # (a plain raise: pytest rewrites assert statements' messages here)
+            raise AssertionError(f"f(3) should be 9, got {fn(3)}")
+        return "Right: squares."
+
+    assert check_function(test, lambda x: None, reference=lambda x: x * x, wrong=lambda x: x) is False
+    assert capsys.readouterr().out.startswith("Not answered yet")
+    assert check_function(test, lambda x: x + x, reference=lambda x: x * x, wrong=lambda x: x) is False
+    assert capsys.readouterr().out == "Not yet: f(3) should be 9, got 6\n"
+    assert check_function(test, lambda x: 1 / 0, reference=lambda x: x * x, wrong=lambda x: x) is False
+    assert "raised ZeroDivisionError" in capsys.readouterr().out
+    assert check_function(test, lambda x: x * x, reference=lambda x: x * x, wrong=lambda x: x) is True
+    monkeypatch.setenv(FILL, "1")
+    assert check_function(test, lambda x: None, reference=lambda x: x * x, wrong=lambda x: x) is True
+    with pytest.raises(AssertionError, match="the test accepted a wrong answer"):
+        check_function(test, lambda x: None, reference=lambda x: x * x, wrong=lambda x: 9)
