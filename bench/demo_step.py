@@ -23,7 +23,9 @@ import nn
 from autograd import ops
 
 REG = 1e-4
-ENGINES = ("chainrule", "micrograd", "torch")
+# "chainrule-unnamed" is chainrule with the names nn gives a network's nodes (L0.n1.z, x0, ...)
+# switched off: the two side by side are what naming costs.
+ENGINES = ("chainrule", "chainrule-unnamed", "micrograd", "torch")
 
 
 def schedule(k: int, steps: int) -> float:
@@ -68,8 +70,12 @@ def micrograd_trainer(X, y, mg_model):
     return step
 
 
-def chainrule_trainer(X, y, weights):
+def chainrule_trainer(X, y, weights, named: bool = True):
     model = nn.MLP(2, [16, 16, 1])
+    if not named:
+        for layer in model.layers:
+            layer._names = ((), ())  # no label stores on z and a
+        model._input_names = ("",) * model.nin  # inputs lifted without a name
     for layer, (rows, biases) in zip(model.layers, weights):
         for neuron, row, b in zip(layer.neurons, rows, biases):
             for w, value in zip(neuron.w, row):
@@ -129,7 +135,10 @@ def run(engine: str, steps: int, seed: int) -> dict:
     else:
         weights = weights_of(mg_model)
         del mg_model
-        step = (chainrule_trainer if engine == "chainrule" else torch_trainer)(X, y, weights)
+        if engine == "torch":
+            step = torch_trainer(X, y, weights)
+        else:
+            step = chainrule_trainer(X, y, weights, named=engine == "chainrule")
     seconds, losses = [], []
     gc.collect()  # start from a clean heap, as a fresh training script would
     for k in range(steps):

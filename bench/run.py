@@ -300,6 +300,10 @@ def table(r: dict) -> str:
         f"| demo step: last {min(5, d['steps'])} steps against the first {min(5, d['steps'])} "
         f"| {growth['chainrule']:.2f}x | {growth['micrograd']:.2f}x | |",
     ]
+    named, unnamed = d["chainrule"], d["chainrule-unnamed"]
+    lines.append(f"| naming the nodes nn computes (L0.n1.z, x0, ...): demo step named / unnamed "
+                 f"| {_ms(named['median_s'])} / {_ms(unnamed['median_s'])} ms "
+                 f"({100 * (named['median_s'] / unnamed['median_s'] - 1):+.1f}%) | | |")
     for task, g in r["digits"].items():
         lines.append(f"| `python -m nn --dataset digits --task {task}` ({g['epochs']} epochs): training, "
                      f"held-out accuracy | {g['seconds']:.1f} s, {g['test_accuracy']:.3f} | | |")
@@ -350,7 +354,7 @@ def main(argv=None) -> int:
     results = {"machine": machine(), "torch": torch.__version__ if torch else None,
                "command": " ".join(["bench/run.py", *(argv if argv is not None else sys.argv[1:])])}
     print(f"machine: {results['machine']}", flush=True)
-    engines = ["chainrule", "micrograd"] + (["torch"] if torch is not None else [])
+    engines = ["chainrule", "chainrule-unnamed", "micrograd"] + (["torch"] if torch is not None else [])
     results["demo_step"] = demo_step(engines, args.rounds, args.steps, args.seed)
     print(f"demo step: losses agree to {results['demo_step']['max_loss_difference']:.1e}", flush=True)
     results["digits"] = digits_runs()
