@@ -31,3 +31,8 @@ def test_chainrule_and_micrograd_train_the_same_network():
 def test_torch_scalars_train_the_same_network():
     pytest.importorskip("torch", reason="PyTorch is an optional oracle")
     assert demo_step("torch")["losses"] == pytest.approx(demo_step("chainrule")["losses"], rel=1e-13, abs=0)
+
+
+def test_naming_the_nodes_changes_no_number():
+    named, unnamed = demo_step("chainrule"), demo_step("chainrule-unnamed")
+    assert named["losses"] == unnamed["losses"]  # bit for bit: labels are not arithmetic
