@@ -268,6 +268,13 @@ def _progress_lines(epochs: int):
     return report
 
 
+def hardest(model: MLP, X: np.ndarray, y: np.ndarray, loss: str) -> int:
+    """The index of the sample with the largest loss (the first of equals): its picture shows
+    the most of what backpropagation sends."""
+    losses = [evaluate(model, X[i : i + 1], y[i : i + 1], loss)[0] for i in range(len(y))]
+    return int(np.argmax(losses))
+
+
 def draw_sample(model: MLP, x: np.ndarray, label: int, args, names: list[str], where: str, path: Path) -> Path:
     """Draw the network on one sample with ``nn.draw_network``: ``a`` and ``δ = dL/dz`` on each
     unit for this sample's loss, the weights on the connections; return the path written.
@@ -359,8 +366,10 @@ def write_outputs(folder: Path, args, model: MLP, history: History, parts: tuple
                  f"{on.split(' (')[0]} accuracy {np.mean(predicted == y_eval):.3f}")
         plots.decision_boundary(model, X_train, y_train, X_test, y_test, args.loss, title,
                                 folder / files["decision_boundary"])
-    where = "The first sample of the " + on
-    files["network"] = draw_sample(model, X_eval[0], int(y_eval[0]), args, names, where, folder / "network.svg").name
+    worst = hardest(model, X_eval, y_eval, args.loss)
+    where = f"Sample {worst} of the {on}, the one with the largest loss"
+    files["network"] = draw_sample(model, X_eval[worst], int(y_eval[worst]), args, names, where,
+                                   folder / "network.svg").name
     files["metrics"] = "metrics.json"
     return files
 

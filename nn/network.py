@@ -140,9 +140,11 @@ class _Builder:
         gap_y = diameter + 14.0
         groups = tuple(Group(f"c{c}", self.column_caption(c)) for c in range(len(columns)))
         widest = max(group_width(diameter, g.caption) for g in groups)
-        # Room between the column boxes for the connections' numbers; and columns further
-        # apart as they grow taller, so the connections fan out instead of running almost vertically.
-        gap_x = max(widest + _GAP, 0.4 * gap_y * max(columns))
+        # Room between the column boxes for the connections' numbers; and very tall columns
+        # further apart, so their connections fan out instead of running almost vertically.
+        gap_x = widest + _GAP
+        if max(columns) > _COMPACT:
+            gap_x = max(gap_x, 0.4 * gap_y * max(columns))
         nodes, keys = [], {}
         unit = 0
         for c, n in enumerate(columns):
