@@ -29,6 +29,7 @@ _GAP = 120.0  # points between two column boxes: where the connections' numbers 
 _PLACES = (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.35, 0.65, 0.2, 0.8)  # along a connection, middle first
 _CLEAR = 4.0  # points between a connection's text and any other connection
 _COMPACT = 24  # units in a column beyond which each unit shows one number only
+_MIN_DIAMETER = 30.0
 _SHOWN_INPUTS = 8  # inputs written out in the caption
 
 
@@ -130,34 +131,36 @@ class _Builder:
         return format_number(x, self.precision)
 
     def picture(self) -> Picture:
-        model, run = self.model, self.run
+        model = self.model
         columns = [model.nin] + [layer.nout for layer in model.layers]
         lines = self.unit_lines()
-        if max(columns) > _COMPACT:  # a tall column (64 pixels): one number per unit, the rest in tooltips
-            lines = [unit[-1:] if i < model.nin else unit[:1] for i, unit in enumerate(lines)]
-        diameter = max(40.0, max(len(t) for unit in lines for t in unit) * _CHAR + 12.0,
-                       len(max(lines, key=len)) * 13.0 + 8.0)
-        gap_y = diameter + 14.0
+        starts = [sum(columns[:c]) for c in range(len(columns))]
+        per_column = [lines[start : start + n] for start, n in zip(starts, columns)]
+        # A tall column (64 pixels) shows one number per unit (the rest are in the tooltips),
+        # in small circles; every other column shows all of its lines.
+        per_column = [[unit[-1:] if c == 0 else unit[:1] for unit in units] if len(units) > _COMPACT else units
+                      for c, units in enumerate(per_column)]
+        diameters = [max(_MIN_DIAMETER, max(len(t) for unit in units for t in unit) * _CHAR + 12.0,
+                         max(len(unit) for unit in units) * 13.0 + 8.0) for units in per_column]
         groups = tuple(Group(f"c{c}", self.column_caption(c)) for c in range(len(columns)))
-        widest = max(group_width(diameter, g.caption) for g in groups)
+        widths = [group_width(d, g.caption) for d, g in zip(diameters, groups)]
+        heights = [n * (d + 14.0) for n, d in zip(columns, diameters)]
         # Room between the column boxes for the connections' numbers; and very tall columns
         # further apart, so their connections fan out instead of running almost vertically.
-        gap_x = widest + _GAP
+        gap_x = max(widths) + _GAP
         if max(columns) > _COMPACT:
-            gap_x = max(gap_x, 0.4 * gap_y * max(columns))
+            gap_x = max(gap_x, 0.4 * max(heights))
         nodes, keys = [], {}
-        unit = 0
-        for c, n in enumerate(columns):
-            for i in range(n):
-                key = f"u{unit}"
-                keys[(c, i)] = key
-                y = ((n - 1) / 2 - i) * gap_y  # each column centred on the same line, n0 on top
-                role = "input" if c == 0 else ("output" if c == len(columns) - 1 else "intermediate")
-                nodes.append(Node(key, tuple(lines[unit]), role, tooltip=self.unit_tooltip(c, i), group=f"c{c}",
-                                  shape="circle", position=(c * gap_x, y), size=(diameter, diameter)))
-                unit += 1
+        for c, (units, d) in enumerate(zip(per_column, diameters)):
+            n = len(units)
+            role = "input" if c == 0 else ("output" if c == len(columns) - 1 else "intermediate")
+            for i, text in enumerate(units):
+                key = keys[(c, i)] = f"u{starts[c] + i}"
+                y = ((n - 1) / 2 - i) * (d + 14.0)  # each column centred on the same line, n0 on top
+                nodes.append(Node(key, tuple(text), role, tooltip=self.unit_tooltip(c, i), group=f"c{c}",
+                                  shape="circle", position=(c * gap_x, y), size=(d, d)))
         # Where each column's box will be drawn, so no number sits on its edge.
-        boxes = {c * gap_x: group_width(diameter, g.caption) / 2 + 2.0 for c, g in enumerate(groups)}
+        boxes = {c * gap_x: w / 2 + 2.0 for c, w in enumerate(widths)}
         edges = self.connections(keys, nodes, boxes)
         legend = self.key() if self.legend else ()
         text = self.text() if self.caption is None else f"{self.caption}\n{self.text()}"
