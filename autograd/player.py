@@ -28,7 +28,7 @@ from .steps import backward_steps, forward_steps
 from .value import Value
 
 DIRECTIONS = ("backward", "forward", "both")
-MAX_FRAME_NODES = 20_000  # frames x nodes: beyond this the files grow to many megabytes
+MAX_FRAME_NODES = 10_000  # frames x nodes: about 3 KB of page each, so at most about 30 MB
 
 
 class Player:

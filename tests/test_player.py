@@ -121,7 +121,7 @@ def test_the_size_guard_refuses_before_any_drawing(monkeypatch):
     for _ in range(300):
         y = y.tanh()
     with pytest.raises(ValueError, match=r"602 frames of 301 nodes is 181202 frames x nodes, more than "
-                                         r"max_frame_nodes=20000.*max_frame_nodes=181202"):
+                                         r"max_frame_nodes=10000.*max_frame_nodes=181202"):
         animate(y, "both")
 
 
