@@ -242,9 +242,11 @@ class _Builder:
 
     def tooltip(self, node: Value) -> str:
         lines = [node.label or node_name(node), f"op: {node.op or 'leaf'}", f"data = {node.data!r}"]
-        if self.state is not None:
+        if self.tangents is not None:
+            lines.append(f"tangent = {self.tangents.get(node, 0.0)!r}")
+        elif self.state is not None:
             lines.append(f"grad this pass so far = {self.state.grads.get(node, 0.0)!r}")
-        else:
+        elif not self.forward:
             lines.append(f"grad = {node.grad!r}")
         folded = [p for p in node.parents if p in self.folded]
         lines.extend(f"constant input {p.data!r}" for p in folded)

@@ -526,6 +526,7 @@ def test_a_forward_picture_with_tangents_shows_what_each_edge_sends():
         shown = next(n for n in p.nodes if n.tooltip.startswith(node.label or f"<{node.op}>"))
         (d,) = grad(node, [x]) if node is not x else (1.0,)
         assert shown.lines[-1] == f"tangent {format_number(d)}", shown.lines
+    assert "tangent = 2.0" in next(n for n in p.nodes if n.lines[0] == "*").tooltip
     into_product = [e.label for e in p.edges if keys[e.head].lines[0] == "*"]
     assert into_product == ["× 2 → 2", "× 0.5 → 0"]  # d(x w)/dx = w sends 2 x 1; w's tangent is 0
     frame = draw_step(y, 1, direction="forward", tangents={x: 1.0})
