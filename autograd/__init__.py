@@ -5,7 +5,8 @@ the forward pass; ``backward()`` applies the distributed chain rule in reverse t
 order.
 """
 
-from . import ops, pickling, scalar
+from . import ops, scalar
+from . import pickling  # noqa: F401  (registers how graphs are copied and pickled)
 from .backprop import backward, grad, hessian, local_derivatives, topological_order
 from .check import gradcheck, gradgradcheck
 from .draw import draw, draw_dot, draw_step

@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .backprop import topological_order
-from .picture import Node, Picture
+from .picture import Picture
 from .render import Layout, lay_out, render
 from .steps import backward_steps, forward_steps
 from .value import Value

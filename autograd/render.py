@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import json
-import subprocess
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from autograd import Value, format_number, grad
+from autograd import format_number, grad
 from autograd.picture import Edge, Group, Node, Picture
 from autograd.render import Diagram, group_width, render
 from autograd.text import check_precision

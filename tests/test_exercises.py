@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from autograd import Parameter, Value, backward_steps, ops
+from autograd import Parameter, Value, backward_steps
 from autograd.exercises import FILL, check, check_edge, check_grad, check_sent
 
 
