@@ -107,3 +107,115 @@ def test_a_function_the_learner_writes_is_graded(capsys, monkeypatch):
     assert check_function(test, lambda x: None, reference=lambda x: x * x, wrong=lambda x: x) is True
     with pytest.raises(AssertionError, match="the test accepted a wrong answer"):
         check_function(test, lambda x: None, reference=lambda x: x * x, wrong=lambda x: 9)
+
+
+# -- grade(task, answer): the build-it-yourself graders' interface --------------------------------
+
+def _unwritten_class():
+    class Unwritten:
+        def __init__(self, *args):
+            raise NotImplementedError("your code here")
+
+    return Unwritten
+
+
+def test_grade_refuses_bad_arguments_before_any_work():
+    from autograd.exercises import grade
+
+    with pytest.raises(ValueError, match=r"task must be one of \['backward', 'layer_backward', .*got 'mpl'"):
+        grade("mpl", object())
+    with pytest.raises(TypeError, match="task must be a str.*got int"):
+        grade(3, object())
+    with pytest.raises(TypeError, match="seed must be an int, got float"):
+        grade("backward", lambda root: None, seed=1.5)
+
+
+def test_an_unwritten_answer_is_not_answered_yet(capsys):
+    from autograd.exercises import grade
+
+    def backward(root):
+        raise NotImplementedError("your code here")
+
+    for task, answer in (("backward", backward), ("value", _unwritten_class()), ("mlp", None), ("sgd_step", ...)):
+        verdict = grade(task, answer)
+        assert not verdict.passed
+        assert verdict.hint.startswith("Not answered yet: write your ")
+    assert str(grade("mlp", None)) == ("mlp: not yet. Not answered yet: write your MLP class in the cell above, "
+                                       "run it, then run this cell again.")
+
+
+def test_a_verdict_reads_as_text_and_as_a_bool():
+    from autograd.exercises import Verdict, grade
+    from autograd.exercises.solutions import layer_backward
+
+    verdict = grade("layer_backward", layer_backward)
+    assert verdict and verdict.passed and isinstance(verdict, Verdict)
+    assert repr(verdict) == str(verdict) == "layer_backward: passed. " + verdict.hint
+    noted = Verdict("value", True, "Right.", ("a recursion", "another"))
+    assert str(noted) == "value: passed. Right.\nNote: a recursion\nNote: another"
+
+
+def test_an_answer_that_raises_gets_a_verdict_not_a_crash():
+    from autograd.exercises import grade
+
+    def order(root):
+        return [root.no_such_thing]
+
+    verdict = grade("topological_order", order)
+    assert not verdict.passed and "raised AttributeError" in verdict.hint
+
+    from autograd.exercises.solutions import Value as Micrograd
+
+    class NoReflected(Micrograd):  # micrograd before __rmul__: 2 * a fails
+        __rmul__ = None
+
+    verdict = grade("value", NoReflected)
+    assert not verdict.passed
+    assert verdict.hint.startswith("`2 * a` on your class raised TypeError: ")
+    assert verdict.hint.endswith(". Write __rmul__ (numbers may stand on either side of an operator).")
+
+
+def test_filled_in_answers_become_the_right_ones(monkeypatch):
+    """What `make test` runs: an unwritten class or function is graded as the solution
+    after the wrong one was refused, and then behaves as the solution."""
+    from autograd.exercises import grade
+
+    monkeypatch.setenv(FILL, "1")
+    Unwritten = _unwritten_class()
+    assert grade("value", Unwritten).passed
+    a = Unwritten(0.5)
+    out = a * a + 3 * a.tanh()
+    out.backward()
+    assert type(out) is Unwritten and a.grad == pytest.approx(2 * 0.5 + 3 * (1 - math.tanh(0.5) ** 2), rel=1e-12)
+
+    def sgd_step(model, xs, ys, lr):
+        raise NotImplementedError
+
+    assert grade("sgd_step", sgd_step).passed
+    w = Value(2.0)
+
+    class One:
+        def __call__(self, x):
+            return w * x[0]
+
+        def parameters(self):
+            return [w]
+
+    loss = sgd_step(One(), [[1.0], [3.0]], [0.0, 0.0], 0.1)
+    assert loss == pytest.approx((4 + 36) / 2) and w.data == pytest.approx(2.0 - 0.1 * (2 * 2 + 6 * 6) / 2)
+
+
+def test_every_verdict_goes_to_the_log_when_asked(tmp_path, monkeypatch):
+    import json
+
+    from autograd.exercises import grade
+    from autograd.exercises.grading import LOG
+    from autograd.exercises.solutions import layer_backward
+
+    log = tmp_path / "verdicts.jsonl"
+    monkeypatch.setenv(LOG, str(log))
+    grade("layer_backward", layer_backward)
+    grade("mlp", None)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(x["task"], x["passed"]) for x in lines] == [("layer_backward", True), ("mlp", False)]
+    assert lines[1]["hint"].startswith("Not answered yet")

@@ -18,11 +18,11 @@ from __future__ import annotations
 import math
 import os
 
-from .backprop import grad
-from .formulas import edge_formula
-from .paths import count_paths, paths
-from .text import format_number, node_name
-from .value import Value, _is_number
+from ..backprop import grad
+from ..formulas import edge_formula
+from ..paths import count_paths, paths
+from ..text import format_number, node_name
+from ..value import Value, _is_number
 
 FILL = "CHAINRULE_FILL_ANSWERS"
 _REL_TOL = 1e-3  # a hand computation with four significant digits is right
