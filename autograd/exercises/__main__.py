@@ -21,11 +21,13 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from .checks import FILL
 from .grading import LOG
+
+if TYPE_CHECKING:  # nbformat takes a second to import: not for --help or a missing file
+    from nbformat import NotebookNode
 
 # The fallback for a cell that is not Python (an IPython magic such as %time or !pip in it).
 GRADE_CALL = re.compile(r"\bgrade\(\s*(?:task\s*=\s*)?(['\"])(\w+)\1")
@@ -92,8 +94,10 @@ def _check_kernel(name: str) -> None:
         raise UsageError(f"no Jupyter kernel named {name!r} (`jupyter kernelspec list` shows them)") from None
 
 
-def load(path: Path) -> nbformat.NotebookNode:
+def load(path: Path) -> NotebookNode:
     """The notebook at ``path``, as version 4, or a ``UsageError`` saying what is wrong with it."""
+    import nbformat
+
     if not path.exists():
         raise UsageError(f"{path}: no such file")
     if not path.is_file():
@@ -115,7 +119,7 @@ def load(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def graded_tasks(nb: nbformat.NotebookNode) -> dict[str, list[int]]:
+def graded_tasks(nb: NotebookNode) -> dict[str, list[int]]:
     """Each task the notebook grades, in order of first appearance: the indices of the cells grading it."""
     tasks: dict[str, list[int]] = {}
     for index, cell in enumerate(nb.cells):
@@ -141,7 +145,7 @@ def _grade_calls(source: str) -> list[str]:
     return [task.value for task in tasks if isinstance(task, ast.Constant) and isinstance(task.value, str)]
 
 
-def run(nb: nbformat.NotebookNode, folder: Path, timeout: float, kernel: str,
+def run(nb: NotebookNode, folder: Path, timeout: float, kernel: str,
         tasks: dict[str, list[int]]) -> dict[str, tuple[bool, str]]:
     """Run ``nb`` in a fresh kernel in ``folder``; each task's (passed, hint)."""
     from nbclient import NotebookClient
@@ -189,7 +193,7 @@ def _read_log(path: str) -> dict[str, tuple[bool, str]]:
     return verdicts
 
 
-def _verdict(nb: nbformat.NotebookNode, cells: list[int], logged: tuple[bool, str] | None,
+def _verdict(nb: NotebookNode, cells: list[int], logged: tuple[bool, str] | None,
              stopped: tuple[int, str] | None) -> tuple[bool, str]:
     if stopped is not None and cells[-1] >= stopped[0]:  # a cell grading it did not finish or never ran
         at, why = stopped

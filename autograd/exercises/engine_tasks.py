@@ -14,7 +14,7 @@ from ..backprop import grad, topological_order
 from ..value import Value
 from .graphs import BINARY, ENGINE_OPS, SPELLING, VALUE_OPS, Program, Step, apply, deep_chain, graphs_for
 from .mistakes import BACKWARD_MISTAKES
-from .verdict import DEEP, Mistake, NotWritten, Recursed, attribute, call, close, number
+from .verdict import DEEP, Mistake, Recursed, attribute, call, close, number
 
 RANDOM_GRAPHS = 40
 
@@ -62,7 +62,8 @@ def grade_topological_order(fn, seed: int) -> tuple[str, tuple[str, ...]]:
 def _check_order(fn, root: Value, where: str) -> None:
     got = call(fn, root, doing=f"Your function, {where},")
     if got is None:
-        raise NotWritten
+        raise Mistake("Your function returned None: return the list. (`order.reverse()` reverses in place "
+                      "and returns None; `order[::-1]` returns the reversed list.)")
     try:
         order = list(got)
     except TypeError:
@@ -188,14 +189,16 @@ def _probes() -> list[tuple[Program, list[tuple[tuple[float, ...], str]]]]:
          [((0.0, 0.0), "the root not seeded: backward() must first set the output's own gradient to 1 "
                        "(d out / d out = 1), then send it back.")]),
         (Program("`a * b`", (a, b), (_step("mul", 0, 1),)), [((a, b), wrong_operand), ((1.0, 1.0), wrong_operand)]),
+        # Two ops that were right alone: what goes wrong now is backward()'s walk.
+        (Program("`(a + b) * b`", (a, b), (_step("add", 0, 1), _step("mul", 2, 1))), BACKWARD_MISTAKES),
+        (_unary("neg"), [((1.0,), sign + " d(-a)/da is -1.")]),
+        (Program("`a ** 3`", (a,), (_step("pow", 0, None, 3.0),)),
+         [((a ** 2,), "a missing factor: d(a**n)/da is n · a**(n-1); the n is missing."),
+          ((3 * a ** 3,), "the power is off by one: d(a**n)/da is n · a**(n-1).")]),
         (Program("`a - b`", (a, b), (_step("sub", 0, 1),)), [((1.0, 1.0), sign + " d(a - b)/db is -1."),
                                                            ((-1.0, 1.0), sign)]),
         (Program("`a / b`", (a, b), (_step("div", 0, 1),)), [((1 / b, a / b ** 2), sign + " d(a / b)/db is -a/b²."),
                                                            ((1 / b, -1 / b ** 2), "a missing factor: d(a / b)/db is -a/b².")]),
-        (Program("`a ** 3`", (a,), (_step("pow", 0, None, 3.0),)),
-         [((a ** 2,), "a missing factor: d(a**n)/da is n · a**(n-1); the n is missing."),
-          ((3 * a ** 3,), "the power is off by one: d(a**n)/da is n · a**(n-1).")]),
-        (_unary("neg"), [((1.0,), sign + " d(-a)/da is -1.")]),
         (_unary("tanh"), [((1 - a * a,), "tanh' computed from the input: the local derivative is 1 - tanh(x)², "
                                          "with the output t = tanh(x) (out.data), not 1 - x²."),
                           ((1 - t,), "a missing factor: tanh' is 1 - t², t squared."),
@@ -232,14 +235,13 @@ def _probes() -> list[tuple[Program, list[tuple[tuple[float, ...], str]]]]:
         first = _step(op, 0, 1 if op in BINARY else None, 3.0 if op == "pow" else 0.0)
         program = Program(f"`({SPELLING[op][0]}) * 3`", inputs,
                           (first, _step("mul_const", len(inputs), None, 3.0)))
-        local = grad(program.run(Value)[-2], program.run(Value)[:len(inputs)])
+        nodes = program.run(Value)
+        local = grad(nodes[-2], nodes[:len(inputs)])  # what the op sends when it forgets the 3
         probes.append((program, [(tuple(local), upstream.format(SPELLING[op][0]))]))
     return probes
 
 
 def grade_value(V, seed: int) -> tuple[str, tuple[str, ...]]:
-    if V is None or V is Ellipsis:
-        raise NotWritten
     if not callable(V):
         raise Mistake(f"The answer should be your class, and it is a {type(V).__name__}.")
     start = call(V, 0.8, doing="V(0.8)")
@@ -285,11 +287,22 @@ def _probe(V, program: Program, mistakes) -> None:
     want = grad(twin[-1], twin[:k])
     if all(close(g, w) for g, w in zip(got, want)):
         return
-    for wrong, hint in mistakes:
+    if mistakes is BACKWARD_MISTAKES:
+        _walk_mistake(dict(zip(twin[:k], got)), twin[-1], f"found on {program.name}")
+    for wrong, hint in mistakes if mistakes is not BACKWARD_MISTAKES else ():
         if all(close(g, w) for g, w in zip(got, wrong)):
             raise Mistake(f"{hint} (found on {program.name})")
     raise Mistake(f"the gradient of {program.name} is wrong: check that op's local derivative"
                   f"{' for each of its inputs' if k > 1 else ''}, and that the edge sends it times out.grad.")
+
+
+def _walk_mistake(mine: dict, root: Value, where: str) -> None:
+    """Name the wrong walk of backward() whose gradients, on this project's twin of the
+    learner's graph, equal the learner's on the nodes in ``mine``."""
+    for hint, mistake in BACKWARD_MISTAKES:
+        found = mistake(root)
+        if found is not None and all(close(g, found[n]) for n, g in mine.items()):
+            raise Mistake(f"{hint} ({where})")
 
 
 def _compare_graph(V, program: Program) -> None:
@@ -307,11 +320,7 @@ def _compare_graph(V, program: Program) -> None:
     bad = [i for i, (g, w) in enumerate(zip(got, truth)) if twin[i] in reach and not close(g, w)]
     if not bad:
         return
-    mine_as = {twin[i]: got[i] for i in range(len(twin)) if twin[i] in reach}
-    for hint, mistake in BACKWARD_MISTAKES:
-        found = mistake(root)
-        if found is not None and all(close(mine_as[n], found[n]) for n in mine_as):
-            raise Mistake(f"{hint} (found {_where(program)})")
+    _walk_mistake({twin[i]: got[i] for i in range(len(twin)) if twin[i] in reach}, root, f"found {_where(program)}")
     raise Mistake(f"{_where(program)}, the gradient of v{bad[-1]} is wrong. Every op was right alone, so look at "
                   "backward(): it must walk a topological order output first, each node sending once, and "
                   "accumulate what arrives.")

@@ -15,7 +15,7 @@ from typing import Callable
 from .checks import FILL
 from .engine_tasks import grade_backward, grade_topological_order, grade_value
 from .network_tasks import grade_layer_backward, grade_mlp, grade_sgd_step
-from .verdict import Mistake, NotWritten, Recursed, Verdict
+from .verdict import Mistake, NotWritten, Recursed, Verdict, unwritten
 
 # When set, every verdict is also appended to this file as a line of JSON: how
 # ``python -m autograd.exercises grade`` learns what a notebook's cells decided.
@@ -70,6 +70,8 @@ def grade(task: str, answer, *, seed: int = 0) -> Verdict:
 def _verdict(spec: Task, answer, seed: int) -> Verdict | None:
     """The grade, or ``None`` while the answer is not written."""
     try:
+        if unwritten(answer):
+            raise NotWritten
         passed, notes = spec.grader(answer, seed)
     except NotWritten:
         return None

@@ -39,9 +39,10 @@ def _breadth_first(root: Value) -> list[Value]:
     return found
 
 
-def _every_path(root: Value, limit: int = 20_000) -> list[Value] | None:
+def _every_path(root: Value, flip: bool, limit: int = 20_000) -> list[Value] | None:
     """Depth-first with no record of what was visited: a node once per path through it
-    (``None`` when that would be more than ``limit`` visits)."""
+    (``None`` when that would be more than ``limit`` visits). ``flip`` visits the parents
+    last to first, as a stack that pushes them in order does."""
     found, stack = [], [(root, False)]
     while stack:
         node, expanded = stack.pop()
@@ -51,13 +52,21 @@ def _every_path(root: Value, limit: int = 20_000) -> list[Value] | None:
                 return None
             continue
         stack.append((node, True))
-        stack.extend((p, False) for p in reversed(node.parents))
+        stack.extend((p, False) for p in (node.parents if flip else reversed(node.parents)))
     return found[::-1]
+
+
+def _twice(root: Value, flip: bool) -> dict | None:
+    order = _every_path(root, flip)
+    return None if order is None else _pass(root, order)
 
 
 def right(root: Value) -> dict:
     return _pass(root, reversed(topological_order(root)))
 
+
+_TWICE = ("a node visited twice: a node shared by several paths sends once per path, so its contributions are "
+          "counted more than once. Keep a set of the nodes already visited, so each sends exactly once.")
 
 # (the mistake, named as the hint names it; the gradients it gives on a graph)
 BACKWARD_MISTAKES = (
@@ -81,9 +90,8 @@ BACKWARD_MISTAKES = (
      "sent (breadth-first from the output gives this order, and it breaks where two paths to the output "
      "have different lengths). Walk a topological order in reverse.",
      lambda root: _pass(root, _breadth_first(root))),
-    ("a node visited twice: a node shared by several paths sends once per path, so its contributions are "
-     "counted more than once. Keep a set of the nodes already visited, so each sends exactly once.",
-     lambda root: (lambda order: None if order is None else _pass(root, order))(_every_path(root))),
+    (_TWICE, lambda root: _twice(root, flip=False)),
+    (_TWICE, lambda root: _twice(root, flip=True)),
     ("multiplying by the wrong local derivative: each parent must get the local derivative of its own edge "
      "(`zip(node.parents, node.local_grads)`, in the same order), not another edge's.",
      lambda root: _pass(root, reversed(topological_order(root)), swap=True)),

@@ -13,7 +13,7 @@ import random
 
 from ..backprop import grad
 from ..value import Value
-from .verdict import Mistake, NotWritten, attribute, call, close, number
+from .verdict import Mistake, attribute, call, close, number
 
 # -- an MLP --------------------------------------------------------------------------------------
 
@@ -71,8 +71,6 @@ _MLP_MISTAKES = (
 
 
 def grade_mlp(M, seed: int) -> tuple[str, tuple[str, ...]]:
-    if M is None or M is Ellipsis:
-        raise NotWritten
     if not callable(M):
         raise Mistake(f"The answer should be your MLP class, and it is a {type(M).__name__}.")
     rng = random.Random(seed)
@@ -85,7 +83,10 @@ def grade_mlp(M, seed: int) -> tuple[str, tuple[str, ...]]:
 def _check_mlp(M, nin: int, nouts: list[int], rng: random.Random) -> None:
     what = f"M({nin}, {nouts})"
     model = call(M, nin, list(nouts), doing=what)
-    params = list(call(attribute(model, "parameters", what), doing=f"{what}.parameters()") or [])
+    listed = call(attribute(model, "parameters", what), doing=f"{what}.parameters()")
+    if listed is None:
+        raise Mistake(f"{what}.parameters() returned None: return the list of every weight and bias.")
+    params = list(listed)
     sizes = [nin] + nouts
     for p in params:
         if not isinstance(p, Value):
@@ -133,6 +134,8 @@ def _check_mlp(M, nin: int, nouts: list[int], rng: random.Random) -> None:
 
 
 def _outputs(out, n: int, what: str) -> list:
+    if getattr(out, "shape", None) is not None:
+        raise Mistake(f"{what} returns a numpy ndarray: return a Value for a single output, a list of Values for more.")
     many = isinstance(out, (list, tuple))
     if n == 1 and many:
         raise Mistake(f"{what} returns a list of {len(out)}: a single output is returned as a Value itself, "
@@ -208,8 +211,6 @@ _SGD_MISTAKES = (
 
 
 def grade_sgd_step(fn, seed: int) -> tuple[str, tuple[str, ...]]:
-    if fn is None or fn is Ellipsis:
-        raise NotWritten
     if not callable(fn):
         raise Mistake(f"The answer should be your sgd_step function, and it is a {type(fn).__name__}.")
     rng = random.Random(seed)
@@ -231,8 +232,6 @@ def _check_sgd(fn, sizes, values, xs, ys, lr, count: int = 3) -> None:
     losses, states = [], []
     for k in range(count):
         out = call(fn, net, [list(x) for x in xs], list(ys), lr, doing=f"sgd_step (step {k + 1})")
-        if out is None and k == 0 and [p.data for p in net.params] == values:
-            raise NotWritten
         if out is None:
             raise Mistake("sgd_step returned None: return the loss (a float) computed before the step.")
         losses.append(number(out, "what sgd_step returns"))
@@ -261,11 +260,10 @@ def _same_run(a, b) -> bool:
 def grade_layer_backward(fn, seed: int) -> tuple[str, tuple[str, ...]]:
     import numpy as np
 
-    if fn is None or fn is Ellipsis:
-        raise NotWritten
     if not callable(fn):
         raise Mistake(f"The answer should be your layer_backward function, and it is a {type(fn).__name__}.")
     gen = np.random.default_rng(seed)
+    # Square layers too: a transposed product runs there, so it is named by its values.
     for batch, nin, nout in ((5, 3, 4), (4, 3, 3), (3, 3, 3), (1, 2, 3)):
         W = gen.uniform(-1, 1, (nout, nin))
         b = gen.uniform(-1, 1, nout)
@@ -297,9 +295,9 @@ def _check_layer(fn, W, b, A, Delta) -> None:
 
     batch, nin, nout = A.shape[0], A.shape[1], W.shape[0]
     where = f"(batch {batch}, nin {nin}, nout {nout})"
-    out = call(fn, W.copy(), b.copy(), A.copy(), Delta.copy(), doing=f"layer_backward {where}")
-    if out is None:
-        raise NotWritten
+    out = call(fn, W.copy(), b.copy(), A.copy(), Delta.copy(), doing=f"layer_backward {where}",
+               hints={ValueError: "Transposed or wrongly shaped matrices? Match the shapes: W is nout × nin, "
+                                  "A and dA are batch × nin, Δ is batch × nout."})
     if not isinstance(out, (tuple, list)) or len(out) != 3:
         raise Mistake("layer_backward should return three arrays, (dW, db, dA).")
     try:
@@ -321,6 +319,10 @@ def _check_layer(fn, W, b, A, Delta) -> None:
         if np.allclose(got, right, rtol=1e-9, atol=1e-12):
             continue
         first = {"dW": np.outer(Delta[0], A[0]), "db": Delta[0], "dA": None}[name]
+        if name == "db" and np.allclose(got, Delta.sum(axis=1), rtol=1e-9, atol=1e-12):
+            raise Mistake("db summed over the wrong axis: Delta.sum(axis=1) adds up each sample's units, and "
+                          "it is wrongly shaped whenever the batch is not the layer's width. db sums each unit "
+                          "over the batch, axis 0.")
         if batch > 1 and np.allclose(got, right / batch, rtol=1e-9, atol=1e-12):
             raise Mistake(f"divided by the batch size: your {name} is the batch's mean. Δ is already dL/dZ of "
                           "the loss, so each sample's part is summed over the batch, not averaged.")
@@ -339,6 +341,9 @@ def _shape_hint(name: str, got: tuple, right: tuple, of: str, where: str) -> str
     if got == right[::-1]:
         return (f"transposed: {name} has shape {got} {where}, and it must have {of}'s shape, {right}: "
                 "match the shapes (rows of W are output units, rows of A are samples).")
+    if name == "db" and got == ():
+        return ("wrongly shaped: db is one number, the sum of all of Δ. Sum over the batch only (axis 0): "
+                "one entry per output unit, the shape of b.")
     if name == "db" and got in ((1,) + right, right + (1,)):
         return f"wrongly shaped: db has shape {got}; b has shape {right} (sum over axis 0 without keepdims)."
     if name == "db":

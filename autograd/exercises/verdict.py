@@ -80,7 +80,9 @@ def attribute(obj, name: str, what: str):
 
 def number(x, what: str) -> float:
     """A learner's number as a float (a Value's ``.data`` counts), or a mistake saying what came."""
-    if hasattr(x, "data") and not isinstance(x, (int, float)):
+    if getattr(x, "shape", None) not in (None, ()):  # a numpy array's .data is its buffer
+        raise Mistake(f"expected a number for {what}, got an array of shape {x.shape}.")
+    if hasattr(x, "data") and not isinstance(x, (int, float)) and type(x).__module__ != "numpy":
         x = attribute(x, "data", what)
     if isinstance(x, bool) or not isinstance(x, (int, float)) and type(x).__module__ != "numpy":
         raise Mistake(f"expected a number for {what}, got a {type(x).__name__}.")
@@ -88,6 +90,18 @@ def number(x, what: str) -> float:
         return float(x)
     except (TypeError, ValueError):
         raise Mistake(f"expected a number for {what}, got a {type(x).__name__}.") from None
+
+
+def unwritten(answer) -> bool:
+    """Whether ``answer`` is still an empty exercise: ``None``, ``...``, a function whose body
+    uses no name at all (``...``, ``pass``, ``return None``) or a class that defines nothing."""
+    if answer is None or answer is Ellipsis:
+        return True
+    if isinstance(answer, type):
+        return not set(vars(answer)) - {"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__",
+                                           "__firstlineno__", "__static_attributes__"}
+    code = getattr(answer, "__code__", None)
+    return code is not None and not code.co_names
 
 
 def _short(error: Exception, limit: int = 160) -> str:
