@@ -140,6 +140,15 @@ def test_an_unwritten_answer_is_not_answered_yet(capsys):
         verdict = grade(task, answer)
         assert not verdict.passed
         assert verdict.hint.startswith("Not answered yet: write your ")
+    def empty(root):
+        """An exercise cell as it starts: a docstring and `...`."""
+        ...
+
+    def only_the_root(root):  # written, and wrong: graded, not "not answered"
+        return [root]
+
+    assert grade("topological_order", empty).hint.startswith("Not answered yet")
+    assert "Leaves missing" in grade("topological_order", only_the_root).hint
     assert str(grade("mlp", None)) == ("mlp: not yet. Not answered yet: write your MLP class in the cell above, "
                                        "run it, then run this cell again.")
 

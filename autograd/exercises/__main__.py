@@ -96,8 +96,6 @@ def _check_kernel(name: str) -> None:
 
 def load(path: Path) -> NotebookNode:
     """The notebook at ``path``, as version 4, or a ``UsageError`` saying what is wrong with it."""
-    import nbformat
-
     if not path.exists():
         raise UsageError(f"{path}: no such file")
     if not path.is_file():
@@ -111,6 +109,8 @@ def load(path: Path) -> NotebookNode:
         raise UsageError(f"{path}: cannot be read ({error})") from None
     if not isinstance(data, dict) or "nbformat" not in data:
         raise UsageError(f"{path}: not a Jupyter notebook (its JSON has no nbformat version)")
+    import nbformat
+
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
