@@ -54,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{parser.prog} grade: error: {error}", file=sys.stderr)
         return 2
     verdicts = run(nb, path.resolve().parent, args.timeout, args.kernel, tasks)
-    for name, (passed, hint) in verdicts.items():
-        print(f"PASS  {name}" if passed else f"FAIL  {name}: {_one_line(hint)}")
+    for name, (ok, hint) in verdicts.items():
+        print(f"PASS  {name}" if ok else f"FAIL  {name}: {_one_line(hint)}")
     passed = sum(ok for ok, _ in verdicts.values())
     print(f"{passed} of {len(verdicts)} task{'s' if len(verdicts) != 1 else ''} passed")
     return 0 if passed == len(verdicts) else 1
@@ -86,7 +86,12 @@ def _seconds(text: str) -> float:
 
 
 def _check_kernel(name: str) -> None:
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    try:
+        import nbclient  # noqa: F401  (what runs the notebook, below)
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    except ImportError as missing:
+        raise UsageError(f"grading needs nbclient, nbformat and ipykernel ({missing}): "
+                         "pip install 'chainrule[grade]'") from None
 
     try:
         KernelSpecManager().get_kernel_spec(name)
