@@ -149,7 +149,7 @@ def test_an_unwritten_answer_is_not_answered_yet(capsys):
 
     assert grade("topological_order", empty).hint.startswith("Not answered yet")
     assert "Leaves missing" in grade("topological_order", only_the_root).hint
-    assert str(grade("mlp", None)) == ("mlp: not yet. Not answered yet: write your MLP class in the cell above, "
+    assert str(grade("mlp", None)) == ("mlp: Not answered yet: write your MLP class in the cell above, "
                                        "run it, then run this cell again.")
 
 

@@ -408,6 +408,13 @@ VALUE_WRONG = [
                 topo.append(v)
             build_topo(self)
     ''', 8))), "a node visited twice"),
+    # Found in review: a reflected operator written with the operands swapped calls itself (2 + a asks
+    # a.__radd__(2), which computes 2 + a again): a runaway recursion, not a deep graph.
+    wrong("value", "__radd__ returns other + self", variant(VALUE_CLOSURES, (
+        "    def __radd__(self, other):\n        return self + other\n",
+        "    def __radd__(self, other):\n        return other + self\n")), "__radd__"),
+    wrong("value", "__rsub__ returns other - self", variant(VALUE_CLOSURES, (
+        "return other + (-self)", "return other - self")), "__rsub__"),
 ]
 
 # ================================================================================================
@@ -488,6 +495,27 @@ TOPO_RIGHT = [
     ''')),
 ]
 
+# Found in review: a generator that recurses (``yield from``). The grader consumes it with list(), outside
+# the call it guards, so the RecursionError of the deep chain must still be told as a note.
+TOPO_GENERATOR_RECURSIVE = cell('''
+    def topological_order(root):
+        seen = set()
+
+        def visit(node):
+            if node in seen:
+                return
+            seen.add(node)
+            for parent in node.parents:
+                yield from visit(parent)
+            yield node
+
+        return visit(root)
+''')
+
+TOPO_RIGHT += [
+    right("topological_order", "a recursive generator (yield from)", TOPO_GENERATOR_RECURSIVE, recursive=True),
+]
+
 TOPO_WRONG = [
     wrong("topological_order", "breadth-first from the output, reversed", cell('''
         def topological_order(root):
@@ -547,6 +575,9 @@ TOPO_WRONG = [
         "for parent in node.parents:", "for parent in node._prev:")), "AttributeError"),
     wrong("topological_order", "labels instead of nodes", variant(TOPO_DFS, (
         "    return order\n", "    return [node.label for node in order]\n")), "Value objects"),
+    # Found in review: an error raised while the generator runs surfaces in the grader's list(), not in the call.
+    wrong("topological_order", "a generator with a typo", variant(TOPO_GENERATOR_RECURSIVE, (
+        "        yield node\n", "        yield nod\n")), "NameError"),
     wrong("topological_order", "not written yet", cell('''
         def topological_order(root):
             order = []
@@ -686,6 +717,17 @@ BACKWARD_WRONG = [
     wrong("backward", "unpacks the parents as pairs", variant(BACKWARD_LIB, (
         "for parent, local in zip(node.parents, node.local_grads):", "for parent, local in node.parents:")),
         "TypeError"),
+    # Found in review: freeing the graph as it goes (as PyTorch does), one line too early, so nothing is sent.
+    # The grader computed its oracle on the graph after the answer had emptied it, and passed this.
+    wrong("backward", "frees each node's edges before sending", variant(BACKWARD_LIB, (
+        "        for parent, local in zip(node.parents, node.local_grads):\n",
+        "        if node.parents:\n"
+        "            node.parents, node.local_grads = (), ()  # free the graph as we go\n"
+        "        for parent, local in zip(node.parents, node.local_grads):\n")), "parents"),
+    # Found in review: seeding after the pass sends nothing; on a * a the hint said "leaves missing".
+    wrong("backward", "seeds the root after the loop", variant(BACKWARD_LIB, ("    root.grad = 1.0\n", ""), (
+        "            parent.grad += local * node.grad\n",
+        "            parent.grad += local * node.grad\n    root.grad = 1.0\n")), "seed"),
     wrong("backward", "not written yet", cell('''
         def backward(root):
             root.grad = 1.0
@@ -856,6 +898,18 @@ MLP_WRONG = [
     wrong("mlp", "no parameters() method", variant(MLP_CLASSES, (
         "    def parameters(self):\n        return [p for layer in self.layers for p in layer.parameters()]\n",
         "")), "parameters"),
+    # Found in review: symmetric starts the "same value" check misses, since weights differ across a neuron
+    # or across layers while every neuron of a layer is the same one.
+    wrong("mlp", "random.seed in Neuron: every neuron of a layer alike", variant(MLP_CLASSES, (
+        "        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]",
+        "        random.seed(0)\n        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]")),
+        "same"),
+    wrong("mlp", "every weight 1 / nin", variant(MLP_CLASSES, (
+        "self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]", "self.w = [Value(1 / nin) for _ in range(nin)]")),
+        "same"),
+    # Found in review: no shape graded has a hidden layer as wide as the last one.
+    wrong("mlp", "the last layer told by its width", variant(MLP_CLASSES, (
+        "nonlin=i != len(nouts) - 1", "nonlin=sz[i + 1] != nouts[-1]")), "hidden layer"),
 ]
 
 # ================================================================================================
@@ -900,22 +954,26 @@ SGD_HELPER = cell('''
 SGD_RIGHT = [
     right("sgd_step", "a loop over model.parameters()", SGD_LOOP),
     right("sgd_step", "zero_grad and mse helpers", SGD_HELPER),
-    right("sgd_step", "model.zero_grad(), float of the loss", cell('''
+    right("sgd_step", "zero the grads through the parameters, float of the loss", cell('''
         def sgd_step(model, xs, ys, lr):
-            model.zero_grad()
+            params = model.parameters()
+            for p in params:
+                p.grad = 0
             preds = [model(x) for x in xs]
             loss = sum([(p - y) ** 2 for p, y in zip(preds, ys)]) * (1 / len(ys))
             loss.backward()
-            for p in model.parameters():
+            for p in params:
                 p.data += -lr * p.grad
             return float(loss.data)
     ''')),
-    # The contract says a float; the grader reads a Value's .data (exercises.verdict.number), and the
-    # loss node keeps the value it had before the step, so returning it is accepted.
-    right("sgd_step", "returns the loss Value", variant(SGD_LOOP, ("return loss.data", "return loss"))),
 ]
 
 SGD_WRONG = [
+    # The model of the "mlp" task has __call__ and parameters() only, as the learner's own MLP.
+    wrong("sgd_step", "model.zero_grad() on a model without it", variant(SGD_LOOP, (
+        "    for p in model.parameters():\n        p.grad = 0.0\n", "    model.zero_grad()\n")), "parameters()"),
+    wrong("sgd_step", "returns the loss Value", variant(SGD_LOOP, ("return loss.data", "return loss")),
+          "loss.data"),
     wrong("sgd_step", "no zero_grad", variant(SGD_LOOP, (
         "    for p in model.parameters():\n        p.grad = 0.0\n", "")), "a forgotten zero_grad"),
     wrong("sgd_step", "+= (ascent)", variant(SGD_LOOP, ("p.data -= lr * p.grad", "p.data += lr * p.grad")),
@@ -942,6 +1000,11 @@ SGD_WRONG = [
     wrong("sgd_step", "backward on the float loss", variant(SGD_LOOP, (
         "loss = sum((model(x) - y) ** 2 for x, y in zip(xs, ys)) / len(xs)",
         "loss = sum((model(x).data - y) ** 2 for x, y in zip(xs, ys)) / len(xs)")), "AttributeError"),
+    # Found in review: zeroing after the update passes, as the graded model's grads start at 0; a model
+    # that has been through backward() before (a cell that tried it) takes a first step on stale grads.
+    wrong("sgd_step", "zero_grad after the update", variant(SGD_LOOP, (
+        "    for p in model.parameters():\n        p.grad = 0.0\n", ""), (
+        "        p.data -= lr * p.grad\n", "        p.data -= lr * p.grad\n        p.grad = 0.0\n")), "zero_grad"),
     wrong("sgd_step", "not written yet", cell('''
         def sgd_step(model, xs, ys, lr):
             raise NotImplementedError
@@ -1019,6 +1082,9 @@ LAYER_WRONG = [
         "dW = Delta.T @ A", "dW = Delta.T @ A / len(A)")), "divided by the batch size"),
     wrong("layer_backward", "returns dW and db only", variant(LAYER_MATMUL, (
         "return dW, db, dA", "return dW, db")), "three"),
+    # Found in review: the three in another order; the hint said to sum db over axis 0.
+    wrong("layer_backward", "returns (dW, dA, db)", variant(LAYER_MATMUL, ("return dW, db, dA", "return dW, dA, db")),
+          "order"),
     wrong("layer_backward", "not written yet", cell('''
         def layer_backward(W, b, A, Delta):
             dW = Delta.T @ A

@@ -17,7 +17,7 @@ def _pictures():
             for output in cell.get("outputs", []):
                 svg = output.get("data", {}).get("image/svg+xml")
                 if svg and 'class="graph"' in "".join(svg):  # Graphviz's, not matplotlib's
-                    yield pytest.param("".join(svg), id=f"{path.stem[:2]}-cell{i}")
+                    yield pytest.param("".join(svg), id=f"{path.stem}-cell{i}")
 
 
 PICTURES = list(_pictures())

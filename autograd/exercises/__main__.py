@@ -87,7 +87,7 @@ def _seconds(text: str) -> float:
 
 def _check_kernel(name: str) -> None:
     try:
-        import nbclient  # noqa: F401  (what runs the notebook, below)
+        import nbclient  # noqa: F401  (what runs the notebook, below: missing, it is said here)
         from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
     except ImportError as missing:
         raise UsageError(f"grading needs nbclient, nbformat and ipykernel ({missing}): "

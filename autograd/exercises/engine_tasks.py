@@ -8,13 +8,14 @@ the answer should have given.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from ..backprop import grad, topological_order
 from ..value import Value
 from .graphs import BINARY, ENGINE_OPS, SPELLING, VALUE_OPS, Program, Step, apply, deep_chain, graphs_for
-from .mistakes import BACKWARD_MISTAKES
-from .verdict import DEEP, Mistake, Recursed, attribute, call, close, number
+from .mistakes import ASSIGNING, BACKWARD_MISTAKES
+from .verdict import DEEP, Ambiguous, Mistake, Recursed, attribute, call, close, number
 
 RANDOM_GRAPHS = 40
 
@@ -50,25 +51,57 @@ def _deep_note(fn, what: str) -> tuple[str, ...]:
 
 # -- topological order ----------------------------------------------------------------------
 
-def grade_topological_order(fn, seed: int) -> tuple[str, tuple[str, ...]]:
-    programs = graphs_for(ENGINE_OPS, seed, RANDOM_GRAPHS)
+def _each(programs: list[Program], check) -> None:
+    """``check`` every program; an ``Ambiguous`` mistake is told only when no later graph
+    finds a clearer one."""
+    unclear = None
     for program in programs:
-        _check_order(fn, _labelled(program)[-1], _where(program))
+        try:
+            check(program)
+        except Ambiguous as mistake:
+            unclear = unclear or mistake
+    if unclear is not None:
+        raise unclear
+
+
+def _callable(fn, what: str) -> None:
+    if not callable(fn):
+        raise Mistake(f"The answer should be {what}, and it is a {type(fn).__name__}.")
+
+
+def _edges(order: list[Value]) -> list[tuple]:
+    """The graph as it stands, to tell whether an answer changed it."""
+    return [(node.parents, node.local_grads) for node in order]
+
+
+def _unchanged(order: list[Value], before: list[tuple], where: str) -> None:
+    if _edges(order) != before:
+        raise Mistake(f"Your function changed the graph {where}: it must leave every node's .parents and "
+                      ".local_grads as they are (the graph is drawn, stepped and walked again after it).")
+
+
+def grade_topological_order(fn, seed: int) -> tuple[str, tuple[str, ...]]:
+    _callable(fn, "your topological order function")
+    programs = graphs_for(ENGINE_OPS, seed, RANDOM_GRAPHS)
+    _each(programs, lambda program: _check_order(fn, _labelled(program)[-1], _where(program)))
     notes = _deep_note(lambda root: _check_order(fn, root, f"on a chain of {DEEP} ops"), "Your function")
     return (f"Your order is topological on {len(programs)} graphs (skip connections, shared "
             "subexpressions, a * a, diamonds, constants on both sides), with every node once and the root last."), notes
 
 
 def _check_order(fn, root: Value, where: str) -> None:
+    want = topological_order(root)
+    before = _edges(want)
     got = call(fn, root, doing=f"Your function, {where},")
     if got is None:
         raise Mistake("Your function returned None: return the list. (`order.reverse()` reverses in place "
                       "and returns None; `order[::-1]` returns the reversed list.)")
-    try:
-        order = list(got)
-    except TypeError:
-        raise Mistake(f"Your function returned a {type(got).__name__}; it should return a list of nodes.") from None
-    want = topological_order(root)
+    if not hasattr(got, "__iter__"):
+        raise Mistake(f"Your function returned a {type(got).__name__}; it should return a list of nodes.")
+    # Read inside call(): a generator runs the learner's code only now, and one that never
+    # stops is cut off a little past the length a right answer has.
+    order = call(lambda: list(itertools.islice(got, 2 * len(want) + 1)), doing=f"Your function's result, {where},")
+    _unchanged(want, before, where)
     members = set(want)
     for x in order:
         if not isinstance(x, Value):
@@ -96,6 +129,9 @@ def _check_order(fn, root: Value, where: str) -> None:
     position = {x: i for i, x in enumerate(order)}
     late = [(x, p) for x in order for p in x.parents if position[p] > position[x]]
     if late:
+        if len(order) <= 2:
+            raise Ambiguous(f"an order that is not topological: {where}, your list puts the output before its "
+                            "input. The order goes inputs first and the root last.")
         if all(position[p] > position[x] for x in order for p in x.parents):
             raise Mistake(f"{where}, your list starts with the output: the order goes inputs first and the "
                           "root last (every node after all of its parents). Reverse it.")
@@ -109,9 +145,9 @@ def _check_order(fn, root: Value, where: str) -> None:
 # -- backward on this project's graph --------------------------------------------------------
 
 def grade_backward(fn, seed: int) -> tuple[str, tuple[str, ...]]:
+    _callable(fn, "your backward function")
     programs = graphs_for(ENGINE_OPS, seed, RANDOM_GRAPHS)
-    for program in programs:
-        _check_backward(fn, program)
+    _each(programs, lambda program: _check_backward(fn, program))
     notes = _deep_note(lambda root: call(fn, root, doing="Your backward"), "Your backward")
     return (f"Your backward gives every node's gradient to 1e-9 on {len(programs)} graphs "
             "(skip connections, shared subexpressions, a * a, diamonds, constants on both sides)."), notes
@@ -121,13 +157,15 @@ def _check_backward(fn, program: Program) -> None:
     nodes = _labelled(program)
     root = nodes[-1]
     order = topological_order(root)
+    before = _edges(order)
+    truth = dict(zip(order, grad(root, order)))
     call(fn, root, doing=f"Your backward, {_where(program)},")
+    _unchanged(order, before, _where(program))
     got = {node: node.grad for node in order}
     for node, g in got.items():
         if not isinstance(g, (int, float)) or isinstance(g, bool):
             raise Mistake(f"{_where(program)}, {_name(node)}.grad is a {type(g).__name__}: "
                           "a gradient is a float (add numbers, not Values).")
-    truth = dict(zip(order, grad(root, order)))
     if all(close(got[n], truth[n]) for n in order):
         return
     if got[root] == 0.0 and all(g == 0.0 for g in got.values()):
@@ -136,8 +174,14 @@ def _check_backward(fn, program: Program) -> None:
     if not close(got[root], 1.0) and not close(got[root], -1.0):
         raise Mistake(f"{_where(program)}, the root's gradient is {got[root]!r}: d root / d root is 1, and "
                       "nothing else adds to the root.")
+    small = Ambiguous if len(order) <= 2 else Mistake  # on a * a, a late seed looks like skipped leaves
+    if close(got[root], 1.0) and all(got[n] == 0.0 for n in order if n is not root):
+        raise small("the root not seeded in time: its gradient is 1 only after the pass, so nothing was sent. "
+                      "Set the output's gradient to 1 first, then walk the order.")
+    if program.name in ("a * a", "a + a") and close(got[nodes[0]], nodes[-1].local_grads[0]):
+        raise Mistake(f"{ASSIGNING} (found on {program.name}, whose one input gets only one edge's share)")
     if all(close(got[n], truth[n]) for n in order if n.parents) and all(got[n] == 0.0 for n in order if not n.parents):
-        raise Mistake("leaves missing: every interior node's gradient is right, and the leaves' (the inputs, "
+        raise small("leaves missing: every interior node's gradient is right, and the leaves' (the inputs, "
                       "the parameters) stayed 0. They are the ones training needs: send to every parent, leaves too.")
     _name_the_mistake(program, lambda root: {n: n.grad for n in topological_order(root)}, fn)
     wrong = next(n for n in reversed(order) if not close(got[n], truth[n]))
@@ -195,6 +239,10 @@ def _probes() -> list[tuple[Program, list[tuple[tuple[float, ...], str]]]]:
         (Program("`a ** 3`", (a,), (_step("pow", 0, None, 3.0),)),
          [((a ** 2,), "a missing factor: d(a**n)/da is n · a**(n-1); the n is missing."),
           ((3 * a ** 3,), "the power is off by one: d(a**n)/da is n · a**(n-1).")]),
+        (Program("`a ** -1`", (a,), (_step("pow", 0, None, -1.0),)),
+         [((a ** -2,), sign + " d(a**-1)/da is -a**-2."), ((-a ** -1,), "the power is off by one: "
+                                                          "d(a**n)/da is n · a**(n-1), for any number n.")]),
+        (Program("`a ** 0.5`", (1.3,), (_step("pow", 0, None, 0.5),)), []),
         (Program("`a - b`", (a, b), (_step("sub", 0, 1),)), [((1.0, 1.0), sign + " d(a - b)/db is -1."),
                                                            ((-1.0, 1.0), sign)]),
         (Program("`a / b`", (a, b), (_step("div", 0, 1),)), [((1 / b, a / b ** 2), sign + " d(a / b)/db is -a/b²."),
@@ -264,15 +312,26 @@ def _run(V, program: Program) -> list:
     """The program on the learner's class, with a hint naming the method that failed."""
     def step(op, a, b, c):
         code, method = SPELLING[op]
-        return call(lambda: apply(op, a, b, c), doing=f"`{code}` on your class",
-                    hints={TypeError: f"Write {method} (numbers may stand on either side of an operator).",
-                           AttributeError: f"Write {method}."})
+        try:
+            return call(lambda: apply(op, a, b, c), doing=f"`{code}` on your class",
+                        hints={TypeError: f"Write {method} (numbers may stand on either side of an operator).",
+                               AttributeError: f"Write {method}."})
+        except Recursed:  # one op on two nodes cannot be deep: the method calls itself
+            raise Mistake(f"`{code}` on your class recursed without end: {method} comes back to itself "
+                          "(`__radd__` returning `other + self` calls `__radd__` again, as `-self` in `__neg__` "
+                          "calls `__neg__`). Compute the new node from the data, or from other ops.") from None
     return program.run(lambda x: call(V, x, doing=f"V({x!r})"), step)
 
 
 def _backward(nodes, program: Program) -> None:
     method = attribute(nodes[-1], "backward", f"the output of {program.name}")
-    call(method, doing=f"backward() {_where(program)}")
+    try:
+        call(method, doing=f"backward() {_where(program)}")
+    except Mistake as mistake:
+        if "must be a Value, got" not in str(mistake):
+            raise
+        raise Mistake(f"{mistake} autograd's topological_order and backward take only chainrule's own Value, "
+                      "not your class: walk your nodes with your own topological_order.") from None
 
 
 def _probe(V, program: Program, mistakes) -> None:

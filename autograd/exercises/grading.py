@@ -62,7 +62,7 @@ def grade(task: str, answer, *, seed: int = 0) -> Verdict:
             verdict = _fill_in(spec, answer, seed)
         else:
             verdict = Verdict(task, False, f"Not answered yet: write {spec.answer} in the cell above, run it, "
-                                           "then run this cell again.")
+                                           "then run this cell again.", answered=False)
     _log(verdict)
     return verdict
 

@@ -170,7 +170,7 @@ def fixed_programs(ops: tuple[str, ...]) -> list[Program]:
         _program("a + a", [0.7], ("add", 0, 0)),
         # Two paths of unequal length from v1 to the output: an order that is not
         # topological (reversed breadth-first search, say) sends from v1 too early.
-        _program("v1 = tanh(v0); v3 = v1 * tanh(exp(v1))", [0.8], ("tanh", 0), ("exp", 1), ("tanh", 2), ("mul", 1, 3)),
+        _program("v1 = tanh(v0); v4 = v1 * tanh(exp(v1))", [0.8], ("tanh", 0), ("exp", 1), ("tanh", 2), ("mul", 1, 3)),
         _program("a diamond", [0.3], ("tanh", 0), ("exp", 0), ("mul", 1, 2)),
         _program("three stacked diamonds", [0.4], ("tanh", 0), ("exp", 0), ("add", 1, 2), ("tanh", 3),
                  ("exp", 3), ("mul", 4, 5), ("tanh", 6), ("mul_const", 6, 0, 0.5), ("mul", 7, 8)),
@@ -180,7 +180,7 @@ def fixed_programs(ops: tuple[str, ...]) -> list[Program]:
                  ("const_sub", 2, None, 3.0), ("mul", 3, 0)),
     ]
     if "sin" in ops:
-        found.append(_program("b = sin(a); r = b * tanh(exp(b))", [0.9], ("sin", 0), ("exp", 1), ("tanh", 2),
+        found.append(_program("v1 = sin(v0); v4 = v1 * tanh(exp(v1))", [0.9], ("sin", 0), ("exp", 1), ("tanh", 2),
                               ("mul", 1, 3)))
     return found
 

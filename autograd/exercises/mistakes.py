@@ -65,14 +65,15 @@ def right(root: Value) -> dict:
     return _pass(root, reversed(topological_order(root)))
 
 
-_TWICE = ("a node visited twice: a node shared by several paths sends once per path, so its contributions are "
+ASSIGNING = ("assigning instead of accumulating: a node's gradient is set with `=`, so of several "
+              "contributions only the last stays. Add them up with `+=`: a node used twice (`a * a`, or a value "
+              "feeding two later nodes) gets the sum of what both uses send.")
+TWICE = ("a node visited twice: a node shared by several paths sends once per path, so its contributions are "
           "counted more than once. Keep a set of the nodes already visited, so each sends exactly once.")
 
 # (the mistake, named as the hint names it; the gradients it gives on a graph)
 BACKWARD_MISTAKES = (
-    ("assigning instead of accumulating: a node's gradient is set with `=`, so of several "
-     "contributions only the last stays. Add them up with `+=`: a node used twice (`a * a`, or a value "
-     "feeding two later nodes) gets the sum of what both uses send.",
+    (ASSIGNING,
      lambda root: _pass(root, reversed(topological_order(root)), send=lambda held, local, g: local * g)),
     ("forgetting the upstream gradient: each edge sends only its local derivative. Multiply it by the "
      "gradient of the node that sends (`out.grad`), which carries everything between that node and the output.",
@@ -90,8 +91,8 @@ BACKWARD_MISTAKES = (
      "sent (breadth-first from the output gives this order, and it breaks where two paths to the output "
      "have different lengths). Walk a topological order in reverse.",
      lambda root: _pass(root, _breadth_first(root))),
-    (_TWICE, lambda root: _twice(root, flip=False)),
-    (_TWICE, lambda root: _twice(root, flip=True)),
+    (TWICE, lambda root: _twice(root, flip=False)),
+    (TWICE, lambda root: _twice(root, flip=True)),
     ("multiplying by the wrong local derivative: each parent must get the local derivative of its own edge "
      "(`zip(node.parents, node.local_grads)`, in the same order), not another edge's.",
      lambda root: _pass(root, reversed(topological_order(root)), swap=True)),

@@ -17,7 +17,8 @@ from .verdict import Mistake, attribute, call, close, number
 
 # -- an MLP --------------------------------------------------------------------------------------
 
-SHAPES = ((3, [4, 4, 1]), (2, [3, 2]), (1, [1]), (4, [5, 3, 1]))
+# A hidden layer as wide as the last one too: an MLP must tell its last layer by place, not size.
+SHAPES = ((3, [4, 4, 1]), (2, [3, 2]), (1, [1]), (4, [5, 3, 1]), (2, [3, 3]))
 
 
 def _unpack(flat: list, sizes: list[int], layout: str) -> list[list[tuple[list, object]]]:
@@ -81,7 +82,7 @@ def grade_mlp(M, seed: int) -> tuple[str, tuple[str, ...]]:
 
 
 def _check_mlp(M, nin: int, nouts: list[int], rng: random.Random) -> None:
-    what = f"M({nin}, {nouts})"
+    what = f"{getattr(M, '__name__', 'M')}({nin}, {nouts})"
     model = call(M, nin, list(nouts), doing=what)
     listed = call(attribute(model, "parameters", what), doing=f"{what}.parameters()")
     if listed is None:
@@ -103,9 +104,13 @@ def _check_mlp(M, nin: int, nouts: list[int], rng: random.Random) -> None:
     if len(params) != weights + sum(nouts):
         raise Mistake(f"{what}.parameters() returned {len(params)} Values: each neuron has one weight per input "
                       "and one bias, and every layer's neurons are listed.")
-    if len(params) > 2 and len({p.data for p in params if p.data != 0.0}) <= 1:
-        raise Mistake(f"every weight of {what} starts at the same value: the neurons of a layer would compute "
-                      "the same thing and get the same gradient forever. Start the weights at random.")
+    start = iter([p.data for p in params])
+    for nin_, nout_ in zip(sizes, sizes[1:]):
+        rows = [tuple(next(start) for _ in range(nin_ + 1))[:-1] for _ in range(nout_)]
+        if nout_ > 1 and len(set(rows)) < nout_:
+            raise Mistake(f"two neurons of a layer of {what} start with the same weights, the same value in "
+                          "each: they would compute the same thing and get the same gradient forever. Draw each weight at random "
+                          "(from one generator, not one re-seeded per neuron).")
     for p in params:
         p.data = rng.choice((-1, 1)) * rng.uniform(0.2, 1.2)  # biases too, so a lost bias shows
     values = [p.data for p in params]
@@ -152,11 +157,14 @@ def _outputs(out, n: int, what: str) -> list:
 
 class _Net:
     """An MLP as the "mlp" task asks for, built from given parameter values: what the
-    learner's step is run on (``zero_grad`` too, for a learner who calls it)."""
+    learner's step is run on. It has ``__call__`` and ``parameters()``, and nothing else,
+    as the learner's own MLP: a step that calls more would fail on that one."""
 
-    def __init__(self, sizes: list[int], values: list[float]):
+    def __init__(self, sizes: list[int], values: list[float], grads: list[float]):
         self.sizes = sizes
         self.params = [Value(v) for v in values]
+        for p, g in zip(self.params, grads):
+            p.grad = g  # a model fresh from an earlier backward(), as in a training loop
 
     def __call__(self, x):
         out = _forward(self.params, self.sizes, x)
@@ -165,19 +173,17 @@ class _Net:
     def parameters(self) -> list[Value]:
         return list(self.params)
 
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = 0.0
 
-
-def _steps(sizes, values, xs, ys, lr, count, *, zero=True, sign=-1.0, mean=True, first=False,
+def _steps(sizes, values, grads, xs, ys, lr, count, *, zero="before", sign=-1.0, mean=True, first=False,
            after=False, rate=True):
-    """``count`` steps of gradient descent done right, or done one of the usual wrong ways."""
-    net = _Net(sizes, values)
+    """``count`` steps of gradient descent done right, or done one of the usual wrong ways
+    (``zero`` is when the gradients are set to 0: "before" backward, "after" the update, or never)."""
+    net = _Net(sizes, values, grads)
     losses, states = [], []
     for _ in range(count):
-        if zero:
-            net.zero_grad()
+        if zero == "before":
+            for p in net.params:
+                p.grad = 0.0
         batch = list(zip(xs, ys))[:1] if first else list(zip(xs, ys))
         terms = [(net(x) - y) ** 2 for x, y in batch]
         loss = sum(terms[1:], terms[0])
@@ -185,6 +191,9 @@ def _steps(sizes, values, xs, ys, lr, count, *, zero=True, sign=-1.0, mean=True,
         loss.backward()
         for p in net.params:
             p.data += sign * (lr if rate else 1.0) * p.grad
+        if zero == "after":
+            for p in net.params:
+                p.grad = 0.0
         losses.append(_mse(net, xs, ys) if after else loss.data)
         states.append([p.data for p in net.params])
     return losses, states
@@ -197,7 +206,10 @@ def _mse(net, xs, ys) -> float:
 _SGD_MISTAKES = (
     ("a forgotten zero_grad: the first step is right and the second is not, because the gradients of the "
      "first step are still in p.grad and the second backward() adds to them. Set every p.grad to 0 before "
-     "backward().", dict(zero=False)),
+     "backward().", dict(zero="never")),
+    ("a forgotten zero_grad before backward(): the gradients are set to 0 after the update, so the first "
+     "step adds to whatever p.grad held before it (from an earlier backward()). Zero them before backward().",
+     dict(zero="after")),
     ("gradient ascent: the step goes up the gradient (`+=`). Gradient descent subtracts: p.data -= lr * p.grad.",
      dict(sign=1.0)),
     ("a sum where the mean was asked: the loss is the mean of the squared errors over the batch, the sum "
@@ -216,9 +228,10 @@ def grade_sgd_step(fn, seed: int) -> tuple[str, tuple[str, ...]]:
     rng = random.Random(seed)
     for sizes, n, lr in (([2, 3, 1], 5, 0.1), ([3, 4, 4, 1], 7, 0.05)):
         values = [rng.choice((-1, 1)) * rng.uniform(0.2, 1.0) for _ in range(_count(sizes))]
+        grads = [rng.uniform(-1, 1) for _ in values]
         xs = [[rng.uniform(-1.5, 1.5) for _ in range(sizes[0])] for _ in range(n)]
         ys = [rng.uniform(-1, 1) for _ in range(n)]
-        _check_sgd(fn, sizes, values, xs, ys, lr)
+        _check_sgd(fn, sizes, values, grads, xs, ys, lr)
     return ("Your step returns the mean squared error before the step, and moves every parameter as the "
             "engine does, step after step, on two networks."), ()
 
@@ -227,20 +240,25 @@ def _count(sizes: list[int]) -> int:
     return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
-def _check_sgd(fn, sizes, values, xs, ys, lr, count: int = 3) -> None:
-    net = _Net(sizes, values)
+def _check_sgd(fn, sizes, values, grads, xs, ys, lr, count: int = 3) -> None:
+    net = _Net(sizes, values, grads)
     losses, states = [], []
     for k in range(count):
-        out = call(fn, net, [list(x) for x in xs], list(ys), lr, doing=f"sgd_step (step {k + 1})")
+        out = call(fn, net, [list(x) for x in xs], list(ys), lr, doing=f"sgd_step (step {k + 1})",
+                   hints={AttributeError: "The model has __call__ and parameters(), as the mlp task asks, and "
+                                          "nothing else: set each p.grad = 0 through model.parameters()."})
         if out is None:
             raise Mistake("sgd_step returned None: return the loss (a float) computed before the step.")
+        if isinstance(out, Value):
+            raise Mistake("sgd_step returned the loss as a Value: return loss.data, a float. (A Value keeps "
+                          "the whole graph of the batch alive, and prints as Value(...).)")
         losses.append(number(out, "what sgd_step returns"))
         states.append([p.data for p in net.params])
-    want = _steps(sizes, values, xs, ys, lr, count)
+    want = _steps(sizes, values, grads, xs, ys, lr, count)
     if _same_run((losses, states), want):
         return
     for hint, variation in _SGD_MISTAKES:
-        if _same_run((losses, states), _steps(sizes, values, xs, ys, lr, count, **variation)):
+        if _same_run((losses, states), _steps(sizes, values, grads, xs, ys, lr, count, **variation)):
             raise Mistake(hint)
     if all(close(a, b) for a, b in zip(losses, want[0])):
         raise Mistake("the losses are right and the parameters move wrongly: after backward(), move every "
@@ -300,11 +318,17 @@ def _check_layer(fn, W, b, A, Delta) -> None:
                                   "A and dA are batch × nin, Δ is batch × nout."})
     if not isinstance(out, (tuple, list)) or len(out) != 3:
         raise Mistake("layer_backward should return three arrays, (dW, db, dA).")
+    arrays = [call(np.asarray, x, doing="reading what layer_backward returns") for x in out]
+    if any(np.iscomplexobj(x) or x.dtype == object for x in arrays):
+        raise Mistake("layer_backward should return three numpy arrays of real numbers, (dW, db, dA).")
     try:
-        dW, db, dA = (np.asarray(x, dtype=float) for x in out)
+        dW, db, dA = (x.astype(float) for x in arrays)
     except (TypeError, ValueError):
         raise Mistake("layer_backward should return three numpy arrays of numbers, (dW, db, dA).") from None
     want = _engine_layer(W, b, A, Delta)
+    shapes = [x.shape for x in (dW, db, dA)]
+    if shapes != [x.shape for x in want] and sorted(shapes) == sorted(x.shape for x in want):
+        raise Mistake("the three arrays come in the wrong order: return (dW, db, dA).")
     for name, got, right, of in (("dW", dW, want[0], "W"), ("db", db, want[1], "b"), ("dA", dA, want[2], "A")):
         if got.shape != right.shape:
             raise Mistake(_shape_hint(name, got.shape, right.shape, of, where))

@@ -25,9 +25,10 @@ class Verdict:
     passed: bool
     hint: str
     notes: tuple[str, ...] = field(default=())
+    answered: bool = True  # False while the exercise cell is still empty
 
     def __str__(self) -> str:
-        head = f"{self.task}: passed. " if self.passed else f"{self.task}: not yet. "
+        head = f"{self.task}: " + ("passed. " if self.passed else "not yet. " if self.answered else "")
         return head + self.hint + "".join(f"\nNote: {note}" for note in self.notes)
 
     def __repr__(self) -> str:  # the last line of a notebook cell shows the verdict as text
@@ -39,6 +40,11 @@ class Verdict:
 
 class Mistake(Exception):
     """A wrong answer, found: its message is the hint."""
+
+
+class Ambiguous(Mistake):
+    """A mistake seen on a graph too small to tell it from others (on ``a * a``, a list in the
+    wrong order is also the reversed one): told only if no larger graph says more."""
 
 
 class NotWritten(Exception):
@@ -65,10 +71,15 @@ def call(fn, *args, doing: str, hints: dict[type, str] | None = None):
         raise NotWritten from None
     except RecursionError:
         raise Recursed(doing) from None
-    except Mistake:
+    except (Mistake, NotWritten, Recursed):
         raise
+    except SystemExit:  # exit() in a cell; KeyboardInterrupt, the learner pressing stop, goes on
+        raise Mistake(f"{doing} called exit(): a function hands back a result instead.") from None
     except Exception as error:  # the learner's code failed: that is the verdict
         advice = next((text for kind, text in (hints or {}).items() if isinstance(error, kind)), "")
+        if "unhashable type" in _short(error):
+            advice = ("A set or dict needs nodes that can be hashed: a class that defines __eq__ must also "
+                      "define __hash__ (or leave both out, so nodes compare by identity).")
         message = f"{doing} raised {type(error).__name__}: {_short(error)}."
         raise Mistake(message + (" " + advice[:1].upper() + advice[1:] if advice else "")) from None
 
@@ -81,16 +92,16 @@ def attribute(obj, name: str, what: str):
 
 def number(x, what: str) -> float:
     """A learner's number as a float (a Value's ``.data`` counts), or a mistake saying what came."""
-    if getattr(x, "shape", None) not in (None, ()):  # a numpy array's .data is its buffer
-        raise Mistake(f"expected a number for {what}, got an array of shape {x.shape}.")
-    if hasattr(x, "data") and not isinstance(x, (int, float)) and type(x).__module__ != "numpy":
+    shape = call(getattr, x, "shape", None, doing=f"reading {what}")
+    if shape not in (None, ()):  # a numpy array's .data is its buffer
+        raise Mistake(f"expected a number for {what}, got an array of shape {shape}.")
+    numpy = type(x).__module__ == "numpy"
+    if not numpy and not isinstance(x, (int, float)) and call(hasattr, x, "data", doing=f"reading {what}"):
         x = attribute(x, "data", what)
-    if isinstance(x, bool) or not isinstance(x, (int, float)) and type(x).__module__ != "numpy":
+        numpy = type(x).__module__ == "numpy"
+    if isinstance(x, bool) or not isinstance(x, (int, float)) and not numpy:
         raise Mistake(f"expected a number for {what}, got a {type(x).__name__}.")
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        raise Mistake(f"expected a number for {what}, got a {type(x).__name__}.") from None
+    return call(float, x, doing=f"turning {what} into a float")
 
 
 def unwritten(answer) -> bool:
@@ -109,7 +120,10 @@ def unwritten(answer) -> bool:
 
 
 def _short(error: Exception, limit: int = 160) -> str:
-    text = str(error) or "(no message)"
+    try:
+        text = str(error) or "(no message)"
+    except Exception:  # an exception whose message itself fails (a __repr__ that raises, say)
+        text = "(a message that cannot be shown)"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
