@@ -36,37 +36,23 @@ ENGINE_OPS = VALUE_OPS + ("sin", "cos", "log", "sigmoid")
 BINARY = frozenset({"add", "sub", "mul", "div"})
 
 
+# Each op as a learner writes it, on ``a`` (and ``b``, or the constant ``c``); the ops not
+# here are methods: ``a.tanh()``.
+_WRITTEN = {
+    "add": lambda a, b, c: a + b, "sub": lambda a, b, c: a - b,
+    "mul": lambda a, b, c: a * b, "div": lambda a, b, c: a / b,
+    "add_const": lambda a, b, c: a + c, "sub_const": lambda a, b, c: a - c,
+    "mul_const": lambda a, b, c: a * c, "div_const": lambda a, b, c: a / c,
+    "const_add": lambda a, b, c: c + a, "const_sub": lambda a, b, c: c - a,
+    "const_mul": lambda a, b, c: c * a, "const_div": lambda a, b, c: c / a,
+    "pow": lambda a, b, c: a ** c, "neg": lambda a, b, c: -a,
+}
+
+
 def apply(op: str, a, b=None, c: float = 0.0):
     """Op ``op`` on ``a`` (and ``b``, or the constant ``c``), written as a learner writes it."""
-    if op == "add":
-        return a + b
-    if op == "sub":
-        return a - b
-    if op == "mul":
-        return a * b
-    if op == "div":
-        return a / b
-    if op == "add_const":
-        return a + c
-    if op == "sub_const":
-        return a - c
-    if op == "mul_const":
-        return a * c
-    if op == "div_const":
-        return a / c
-    if op == "const_add":
-        return c + a
-    if op == "const_sub":
-        return c - a
-    if op == "const_mul":
-        return c * a
-    if op == "const_div":
-        return c / a
-    if op == "pow":
-        return a ** c
-    if op == "neg":
-        return -a
-    return getattr(a, op)()
+    written = _WRITTEN.get(op)
+    return written(a, b, c) if written else getattr(a, op)()
 
 
 @dataclass(frozen=True)
