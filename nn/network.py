@@ -21,7 +21,7 @@ from . import losses as loss_functions
 from .layers import MLP, as_inputs, input_names
 
 SHOWS = ("weight", "grad")
-_POSITIVE, _NEGATIVE, _ZERO = "#2563eb", "#ea580c", "#9ca3af"
+POSITIVE, NEGATIVE, _ZERO = "#2563eb", "#ea580c", "#9ca3af"  # also the training view's
 _WIDTHS = (0.4, 4.0)  # pen widths of the smallest and the largest connection
 _CHAR = 5.6  # points per character of 10-point text, generous
 _LABEL_HEIGHT = 12.0
@@ -225,8 +225,8 @@ class _Builder:
                     text = ""
                 else:
                     placed.append(box)
-            edges.append(Edge(tail, head, text, self.edge_tooltip(w, shown), color=_colour(shown),
-                              width=_width(shown, largest), label_at=at))
+            edges.append(Edge(tail, head, text, self.edge_tooltip(w, shown), color=connection_colour(shown),
+                              width=connection_width(shown, largest), label_at=at))
         return edges
 
     def edge_tooltip(self, w, shown: float) -> str:
@@ -255,15 +255,17 @@ class _Builder:
                 ("edge", f"connection: {what}, blue > 0, orange < 0, width ∝ size"))
 
 
-def _colour(value: float) -> str:
+def connection_colour(value: float) -> str:
+    """Blue for a positive number, orange for a negative one, grey for 0."""
     if value > 0:
-        return _POSITIVE
+        return POSITIVE
     if value < 0:
-        return _NEGATIVE
+        return NEGATIVE
     return _ZERO
 
 
-def _width(value: float, largest: float) -> float:
+def connection_width(value: float, largest: float) -> float:
+    """The pen width of a connection carrying ``value``: in proportion to ``largest``."""
     thin, thick = _WIDTHS
     if not math.isfinite(value):
         return thick

@@ -1,0 +1,247 @@
+"""nn.training_view: what each frame of a recording shows, the player page and GIF, the size guard,
+and the live view's budget."""
+
+import io
+import re
+import shutil
+import sys
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import format_number
+from nn import MLP, data, fit, training_view
+from nn.network import NEGATIVE, POSITIVE
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+
+
+@pytest.fixture(scope="module")
+def moons_run():
+    X, y = data.make_moons(n_samples=50, noise=0.1, seed=0)
+    X_train, X_test, y_train, y_test = data.train_test_split(X, y, 0.2, seed=0)
+    model = MLP(2, [4, 3, 1], seed=0)
+    history = fit(model, X_train, y_train, epochs=12, batch_size=10, seed=0, validation=(X_test, y_test), record=4,
+                  progress=False)
+    return history.recording
+
+
+def decode(png: bytes):
+    from PIL import Image
+
+    return Image.open(io.BytesIO(png)).convert("RGB")
+
+
+def rgb(colour: str):
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def test_every_unit_is_a_map_of_its_activation_with_the_largest_y_on_top(moons_run):
+    picture = training_view.frame_picture(moons_run, 2)
+    frame = moons_run.frames[2]
+    tiles = {n.lines[0]: n for n in picture.nodes if n.image is not None and n.lines[0]}
+    assert set(tiles) == {"x0", "x1", "L0.n0", "L0.n1", "L0.n2", "L0.n3", "L1.n0", "L1.n1", "L1.n2", "L2.n0"}
+    scale = training_view._Scales(moons_run.frames).colour
+    for name, values in frame.unit_maps.items():
+        image = decode(tiles[name].image)
+        assert image.size == values.shape[::-1]
+        for row, col in ((0, 0), (0, -1), (-1, 0), (-1, -1), (5, 9)):
+            v = values[row, col]
+            r, g, b = image.getpixel((col % image.width, image.height - 1 - row % image.height))
+            if abs(v) < scale / 48:  # within half a colour step of 0: white
+                assert (r, g, b) == (255, 255, 255)
+            elif v > 0:  # towards blue
+                assert b > r, (name, row, col, v)
+            else:  # towards orange
+                assert r > b, (name, row, col, v)
+    # the inputs' maps are the plane's coordinates: x0 grows to the right, x1 upwards
+    xs, ys = frame.grid
+    assert xs[0] < 0 < xs[-1] and ys[0] < 0 < ys[-1]
+    x0, x1 = decode(tiles["x0"].image), decode(tiles["x1"].image)
+    left, right = x0.getpixel((0, 5)), x0.getpixel((31, 5))
+    top, bottom = x1.getpixel((5, 0)), x1.getpixel((5, 31))
+    assert left[0] > left[2] and right[2] > right[0]  # orange on the left, blue on the right
+    assert top[2] > top[0] and bottom[0] > bottom[2]  # blue at the top, orange at the bottom
+
+
+def test_connections_are_coloured_by_sign_and_as_wide_as_large(moons_run):
+    picture = training_view.frame_picture(moons_run, -1)
+    state = moons_run.frames[-1].state
+    weights = [w for k in range(3) for j in range(moons_run.config["nouts"][k])
+               for w in state[f"layers.{k}.neurons.{j}.w"]]
+    assert len(picture.edges) == len(weights) == 2 * 4 + 4 * 3 + 3 * 1
+    for edge, w in zip(picture.edges, weights):
+        assert edge.color == (POSITIVE if w > 0 else NEGATIVE) and not edge.arrow
+    by_size = sorted(zip(map(abs, weights), (e.width for e in picture.edges)))
+    assert [width for _, width in by_size] == sorted(width for _, width in by_size)
+
+
+def test_the_points_are_on_the_output_map_and_the_mistakes_ringed(moons_run):
+    for index, frame in enumerate(moons_run.frames):
+        picture = training_view.frame_picture(moons_run, index)
+        nodes = {n.key: n for n in picture.nodes}
+        ringed = {k for k, n in nodes.items() if "highlight" in n.emphasis}
+        wrong = {f"p{i}" for i in np.flatnonzero(frame.predictions != moons_run.y)} | \
+                {f"t{i}" for i in np.flatnonzero(frame.val_predictions != moons_run.y_val)}
+        assert ringed == wrong
+        assert {k for k in nodes if re.fullmatch(r"[pt]\d+", k)} == \
+               {f"p{i}" for i in range(len(moons_run.y))} | {f"t{i}" for i in range(len(moons_run.y_val))}
+    # a point sits where its coordinates are on the plane's image
+    plane = nodes["plane"]
+    xs, ys = moons_run.frames[-1].grid
+    for i, (px, py) in enumerate(moons_run.X):
+        x, y = nodes[f"p{i}"].position
+        assert (x - plane.position[0]) / (plane.size[0] - 2) + 0.5 == pytest.approx((px - xs[0]) / (xs[-1] - xs[0]))
+        assert (y - plane.position[1]) / (plane.size[1] - 2) + 0.5 == pytest.approx((py - ys[0]) / (ys[-1] - ys[0]))
+        assert nodes[f"p{i}"].fill == (POSITIVE if moons_run.y[i] == 1 else NEGATIVE)
+
+
+def test_the_caption_names_the_epoch_and_the_scores_of_that_model(moons_run):
+    player = training_view.player(moons_run)
+    assert len(player) == len(moons_run) == 4
+    assert player.captions[0].startswith("Before training (epoch 0 of 12): training set loss ")
+    assert player.captions[2].startswith("After epoch 8 of 12: training set loss ")
+    last = moons_run.frames[-1]
+    model = moons_run.model(-1)
+    loss, accuracy = nn.evaluate(model, moons_run.X, moons_run.y, "hinge")
+    assert f"training set loss {format_number(loss)}, accuracy {format_number(accuracy, 3)}" in player.captions[-1]
+    val_loss, val_accuracy = nn.evaluate(model, moons_run.X_val, moons_run.y_val, "hinge")
+    assert f"test set loss {format_number(val_loss)}, accuracy {format_number(val_accuracy, 3)}" in player.captions[-1]
+    worst = int(np.argmax(last.point_losses))
+    assert f"Largest loss: training point {worst} (class {moons_run.y[worst]})" in player.captions[-1]
+
+
+def test_digits_show_weight_images_and_the_confusion_matrix():
+    X, y = data.load_digits()
+    model = MLP(64, [5, 10], activation="tanh", seed=0)
+    recording = fit(model, X[:60], y[:60], loss="cross_entropy", epochs=1, validation=(X[60:90], y[60:90]),
+                    record=1, progress=False).recording
+    picture = training_view.frame_picture(recording, -1)
+    nodes = {n.key: n for n in picture.nodes}
+    assert [nodes[f"u{j}"].lines[0] for j in range(5)] == [f"L0.n{j}" for j in range(5)]
+    assert not picture.edges and "confusion" in nodes and "plane" not in nodes
+    weights = np.array(recording.frames[-1].state["layers.0.neurons.3.w"]).reshape(8, 8)
+    image = decode(nodes["u3"].image)
+    assert image.size == (32, 32)  # each weight a 4 x 4 block
+    top, bottom = np.unravel_index(weights.argmax(), weights.shape), np.unravel_index(weights.argmin(), weights.shape)
+    r, g, b = image.getpixel((int(top[1]) * 4 + 1, int(top[0]) * 4 + 1))
+    assert b > r  # the largest weight is blue
+    r, g, b = image.getpixel((int(bottom[1]) * 4 + 1, int(bottom[0]) * 4 + 1))
+    assert r > b
+
+
+def test_the_size_guard_refuses_before_any_drawing(moons_run, monkeypatch):
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("a frame was drawn before the size was checked")
+
+    monkeypatch.setattr(training_view, "frame_picture", no_drawing)
+    size = training_view.page_bytes(len(moons_run), moons_run.config, 50)
+    with pytest.raises(ValueError, match=rf"4 frames of MLP\(2, \[4, 3, 1\]\) over 50 points make a page of about "
+                                         rf".* more than max_bytes=1,000: keep fewer frames \(a larger record=k in "
+                                         rf"nn.fit, --record-every K on the command line\), or pass "
+                                         rf"max_bytes={size} to make it anyway"):
+        moons_run.save("never.html", max_bytes=1000)
+    with pytest.raises(ValueError, match="max_bytes must be a positive int, got 0"):
+        training_view.player(moons_run, max_bytes=0)
+    with pytest.raises(TypeError, match="recording must be an nn.Recording"):
+        training_view.player([1, 2])
+
+
+def test_the_size_estimate_is_near_the_page_written(moons_run, tmp_path):
+    page = moons_run.save(tmp_path / "training.html")
+    estimate = training_view.page_bytes(len(moons_run), moons_run.config, 50)
+    assert 0.5 < page.stat().st_size / estimate < 1.5
+
+
+def test_the_gif_has_one_frame_per_recorded_frame(moons_run, tmp_path):
+    from PIL import Image
+
+    path = moons_run.save(tmp_path / "training.gif", seconds_per_frame=0.2)
+    with Image.open(path) as gif:
+        assert gif.n_frames == len(moons_run) == 4
+        assert gif.info["duration"] == 200 and gif.width > 600
+
+
+# -- live, in Jupyter ---------------------------------------------------------------------------
+class FakeHandle:
+    def __init__(self):
+        self.shown = []
+
+    def update(self, obj):
+        self.shown.append(obj.data)
+
+
+class Clock:
+    """A perf_counter the test moves by hand."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def in_jupyter(monkeypatch):
+    IPython = pytest.importorskip("IPython")
+    handle = FakeHandle()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    monkeypatch.setattr(IPython.display, "display", lambda obj, display_id=False: handle)
+    return handle
+
+
+def test_the_live_view_draws_within_a_tenth_of_the_training_time(moons_run, in_jupyter, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(training_view.time, "perf_counter", clock)
+    real_picture = training_view.frame_picture
+
+    def slow_picture(*args, **kwargs):  # each drawing takes 0.1 s of the fake clock
+        clock.now += 0.1
+        return real_picture(*args, **kwargs)
+
+    monkeypatch.setattr(training_view, "frame_picture", slow_picture)
+    recording = nn.recording.Recording.__new__(nn.recording.Recording)
+    recording.__dict__.update(moons_run.__dict__, frames=[], watch_seconds=0.0)
+    live = training_view.LiveView(recording, start=0.0)
+    drawn = []
+    for k, frame in enumerate(moons_run.frames * 15):  # 60 frames, each after 0.5 s of training
+        clock.now += 0.5
+        recording.frames.append(frame)
+        before = len(in_jupyter.shown)
+        live.offer()
+        if len(in_jupyter.shown) > before:
+            drawn.append(k)
+            if k > 0:  # after the first: this drawing and one more in reserve fit in a tenth
+                assert live.spent + live.cost <= 0.1 * (clock.now - live.spent) + 1e-9
+    # 30 s of training: a tenth is 3 s, thirty drawings, less the one kept in reserve
+    assert drawn[0] == 0 and 26 <= len(drawn) <= 29
+    live.finish()
+    assert len(in_jupyter.shown) == len(drawn) + 1  # the last frame, at the end
+    assert "After epoch 12 of 12" in in_jupyter.shown[-1] and "<svg" in in_jupyter.shown[-1]
+    trained = clock.now - live.spent
+    assert recording.watch_seconds == live.spent == pytest.approx(0.1 * len(in_jupyter.shown))
+    assert live.spent <= 0.1 * trained
+
+
+def test_watch_in_a_real_fit_updates_one_output(in_jupyter):
+    X, y = data.make_moons(n_samples=20, seed=0)
+    history = fit(MLP(2, [3, 1], seed=0), X, y, epochs=3, record=1, watch=True, progress=False)
+    assert in_jupyter.shown and "After epoch 3 of 3" in in_jupyter.shown[-1]
+    assert history.recording.watch_seconds > 0
+
+
+def test_watch_outside_jupyter_warns_and_records(monkeypatch):
+    IPython = pytest.importorskip("IPython")
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    X, y = data.make_moons(n_samples=20, seed=0)
+    with pytest.warns(UserWarning, match="watch=True shows the training in Jupyter; here nothing is shown"):
+        history = fit(MLP(2, [3, 1], seed=0), X, y, epochs=2, record=1, watch=True, progress=False)
+    assert len(history.recording) == 3 and history.recording.watch_seconds == 0.0
+
+
+def test_no_ipywidgets_needed(in_jupyter, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    X, y = data.make_moons(n_samples=20, seed=0)
+    fit(MLP(2, [3, 1], seed=0), X, y, epochs=1, record=1, watch=True, progress=False)
+    assert in_jupyter.shown
