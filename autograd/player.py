@@ -104,11 +104,14 @@ class Player:
         return _PAGE.format(title=html.escape(self.title), frames=frames, captions=captions, noun=self.noun,
                             last=len(self) - 1, first_caption=html.escape(self.captions[0]), extra=self.extra)
 
+    def height(self) -> int:
+        """Pixels the page needs to show its tallest frame whole (at full size), with its controls."""
+        return max(_svg_height(svg) for svg in self.svgs()) + 170
+
     def _repr_html_(self) -> str:
         # An iframe keeps the page's script and styles to itself in any notebook front end.
-        height = max(_svg_height(svg) for svg in self.svgs()) + 170
         return (f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" '
-                f'style="width: 100%; height: {height}px; border: 0;" title="{html.escape(self.title)}"></iframe>')
+                f'style="width: 100%; height: {self.height()}px; border: 0;" title="{html.escape(self.title)}"></iframe>')
 
     # -- files ---------------------------------------------------------------------------
     def save(self, path: str | os.PathLike, *, seconds_per_frame: float = 1.5) -> Path:

@@ -12,7 +12,7 @@ from . import batch_loss, data, losses, matrix, optim
 from .io import load, save
 from .layers import ACTIVATIONS, MLP, Layer, Neuron
 from .module import Module
-from .network import draw_network
+from .network import animate_network, draw_network
 from .optim import SGD, Adam
 from .torch_bridge import from_torch, save_torch, to_torch
 from .train import LOSSES, History, evaluate, fit, predict
@@ -27,6 +27,7 @@ __all__ = [
     "Module",
     "Neuron",
     "SGD",
+    "animate_network",
     "batch_loss",
     "data",
     "draw_network",

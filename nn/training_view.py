@@ -24,8 +24,11 @@ Pillow; Graphviz places them, and the SVG carries them inline.
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import io
+import json
 import math
 import os
 import time
@@ -40,10 +43,12 @@ from autograd.picture import Edge, Node, Picture
 from autograd.render import Diagram, render
 
 from .matrix import forward, sample_losses
-from .network import NEGATIVE, POSITIVE, connection_colour, connection_width
+from .network import NEGATIVE, POSITIVE, animate_network, connection_colour, connection_width
 from .recording import Recording, unit_names
+from .train import targets_for
 
-__all__ = ["MAX_PAGE_BYTES", "LiveView", "draw_frame", "frame_picture", "page_bytes", "player", "save"]
+__all__ = ["MAX_PAGE_BYTES", "LiveView", "backward_player", "draw_frame", "frame_picture", "page_bytes", "player",
+           "save"]
 
 MAX_PAGE_BYTES = 30_000_000  # as the backprop player's guard: a page past this is too slow to use
 WATCH_SHARE = 0.10  # the live view draws only while drawing has taken at most this share of training
@@ -491,38 +496,87 @@ def _caption(recording: Recording, index: int, model) -> str:
 
 
 # -- the player, its files and its size ----------------------------------------------------------
-def page_bytes(frames: int, config: dict, points: int) -> int:
+def page_bytes(frames: int, config: dict, points: int, passes: int = 0) -> int:
     """About how large a player page of ``frames`` frames of an MLP with ``config`` over
-    ``points`` data points (training and test) is, in bytes: what the size guard checks."""
+    ``points`` data points (training and test), holding ``passes`` backward passes, is in
+    bytes: what the size guard checks."""
     sizes = [config["nin"], *config["nouts"]]
-    if config["nin"] == 2:
-        units, connections = sum(sizes), sum(a * b for a, b in zip(sizes, sizes[1:]))
-    else:  # a weight image per first-layer unit, no connections drawn
+    units, connections = sum(sizes), sum(a * b for a, b in zip(sizes, sizes[1:]))
+    # A backward pass is a page of its own, a picture per layer and one more, packed with
+    # gzip (to about a fifth) and written in base64 (a third more): about 110 B a unit and
+    # 110 B a connection a picture.
+    pass_bytes = (len(sizes)) * 110 * (units + connections)
+    if config["nin"] != 2:  # a weight image per first-layer unit, no connections drawn
         units, connections, points = sizes[1], 0, 0
     # Measured on moons, spirals and digits pages: a unit's map about 1 KB, a connection's
     # line 250 B, a point 240 B, and 25 KB for the output's map, the curves, the key and the text.
-    return frames * (25_000 + 1_000 * units + 250 * connections + 240 * points)
+    return frames * (25_000 + 1_000 * units + 250 * connections + 240 * points) + passes * pass_bytes
 
 
-def player(recording: Recording, *, max_bytes: int = MAX_PAGE_BYTES) -> Player:
+def player(recording: Recording, *, points=None, max_bytes: int = MAX_PAGE_BYTES) -> Player:
     """The frames as an ``autograd.Player``: the backprop player's page, controls and keys,
-    counting frames, each frame's caption naming its epoch. A page of more than
-    ``max_bytes`` (about; see ``page_bytes``) is refused with ``ValueError`` before any drawing."""
+    counting frames, each frame's caption naming its epoch.
+
+    With two input features, the page also holds, for every frame, the backward pass of the
+    training points ``points`` (default None: the point with the largest loss at that
+    frame; ``()`` for none), each packed with gzip: clicking one on the map (or the button
+    under the caption) opens its pass at that frame in the backprop player
+    (``backward_player``), stepped a layer at a time. A page of more than ``max_bytes``
+    (about; see ``page_bytes``) is refused with ``ValueError`` before any drawing.
+    """
     if not isinstance(recording, Recording):
         raise TypeError(f"recording must be an nn.Recording (history.recording), got {type(recording).__name__}")
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
         raise ValueError(f"max_bytes must be a positive int, got {max_bytes!r}")
-    points = len(recording.y) + (0 if recording.y_val is None else len(recording.y_val))
-    size = page_bytes(len(recording), recording.config, points)
+    chosen = _check_points(points, len(recording.y)) if recording.grid is not None else ()
+    passes = len(recording) * (1 if chosen is None else len(chosen))
+    data = len(recording.y) + (0 if recording.y_val is None else len(recording.y_val))
+    size = page_bytes(len(recording), recording.config, data, passes)
     if size > max_bytes:
+        held = f" and {passes} backward passes" if passes else ""
         raise ValueError(
             f"{len(recording)} frames of MLP({recording.config['nin']}, {recording.config['nouts']}) over "
-            f"{points} points make a page of about {size / 1e6:.0f} MB, more than max_bytes={max_bytes:,}: "
-            f"keep fewer frames (a larger record=k in nn.fit, --record-every K on the command line), "
-            f"or pass max_bytes={size} to make it anyway")
+            f"{data} points{held} make a page of about {format_number(size / 1e6, 2)} MB, more than "
+            f"max_bytes={max_bytes:,}: "
+            f"keep fewer frames (a larger record=k in nn.fit, --record-every K on the command line)"
+            f"{', or fewer points' if passes else ''}, or pass max_bytes={size} to make it anyway")
     scales = _Scales(recording.frames)
     pictures = [frame_picture(recording, k, scales=scales) for k in range(len(recording))]
-    return Player(pictures, f"training {_describe(recording)}", noun="frame")
+    extra = ""
+    if passes:
+        held = {}
+        for k, frame in enumerate(recording.frames):
+            for i in [int(np.argmax(frame.point_losses))] if chosen is None else chosen:
+                shown = backward_player(recording, k, i)
+                page = base64.b64encode(gzip.compress(shown.html().encode("utf-8"), mtime=0)).decode("ascii")
+                held.setdefault(str(k), {})[str(i)] = {"page": page, "height": shown.height()}
+        extra = _PASSES.replace("@passes@", json.dumps(held)).replace("@epochs@", json.dumps(
+            [frame.epoch for frame in recording.frames]))
+    return Player(pictures, f"training {_describe(recording)}", noun="frame", extra=extra)
+
+
+def _check_points(points, n: int):
+    if points is None:
+        return None
+    if isinstance(points, (str, bytes)) or not hasattr(points, "__iter__"):
+        raise TypeError(f"points must be a list of training point indices, or None, got {type(points).__name__}")
+    points = list(points)
+    bad = [p for p in points if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not 0 <= p < n]
+    if bad:
+        raise ValueError(f"points must be indices of training points, from 0 to {n - 1}, got {bad[0]!r}")
+    return [int(p) for p in dict.fromkeys(points)]
+
+
+def backward_player(recording: Recording, index: int, point: int) -> Player:
+    """Training point ``point``'s backward pass through the model of frame ``index``, a layer
+    a step (``nn.animate_network``), captioned with the point and the epoch."""
+    frame = recording.frames[index]
+    label = int(recording.y[point])
+    (target,) = targets_for(recording.loss, np.array([label]), recording.config["nouts"][-1])
+    when = "before training" if frame.epoch == 0 else f"after epoch {frame.epoch}"
+    caption = (f"Training point {point} (class {label}), {when}: its {recording.loss} loss "
+               f"{format_number(float(frame.point_losses[point]))}.")
+    return animate_network(recording.model(index), recording.X[point], target, recording.loss, caption=caption)
 
 
 def _describe(recording: Recording) -> str:
@@ -530,11 +584,95 @@ def _describe(recording: Recording) -> str:
     return f"MLP({c['nin']}, {c['nouts']}) {c['activation']}, {recording.loss} loss, {recording.epochs} epochs"
 
 
-def save(recording: Recording, path: str | os.PathLike, *, seconds_per_frame: float = 0.6,
+def save(recording: Recording, path: str | os.PathLike, *, points=None, seconds_per_frame: float = 0.6,
          max_bytes: int = MAX_PAGE_BYTES) -> Path:
-    """Write the player: ``*.html`` (one self-contained page), ``*.gif`` (one frame per
-    frame kept) or a folder of PNG frames (a path without a suffix); see ``player``."""
-    return player(recording, max_bytes=max_bytes).save(path, seconds_per_frame=seconds_per_frame)
+    """Write the player: ``*.html`` (one self-contained page, holding the backward passes of
+    ``points`` as ``player`` says), ``*.gif`` (one frame per frame kept) or a folder of PNG
+    frames (a path without a suffix)."""
+    held = points if Path(path).suffix.lower() == ".html" else ()  # a GIF cannot open a pass
+    return player(recording, points=held, max_bytes=max_bytes).save(path, seconds_per_frame=seconds_per_frame)
+
+
+# What the training page adds to the player: the backward passes it holds, packed, opened in
+# a frame under the caption when a point is chosen. DecompressionStream unpacks gzip in the
+# browser (Chrome 80, Firefox 113, Safari 16.4 and later).
+_PASSES = r"""<style>
+#backprop-bar { margin-top: 6px; display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
+#backprop-bar button { font-size: 13px; padding: 3px 8px; cursor: pointer; }
+#backprop-note { font-size: 13px; color: #4b5563; }
+#frames g.node.has-pass { cursor: pointer; }
+#frames g.node.has-pass ellipse { stroke-dasharray: 2 1; }
+#backprop iframe { width: 100%; border: 1px solid #e5e7eb; }
+</style>
+<div id="backprop-bar"><button id="backprop-open"></button>
+<span id="backprop-note">or click a training point on the map</span></div>
+<div id="backprop" hidden><button id="backprop-close">close the backward pass (Esc)</button>
+<iframe id="backprop-frame" title="the backward pass of one training point"></iframe></div>
+<script>
+(function () {
+  "use strict";
+  var passes = @passes@, epochs = @epochs@;
+  var bar = document.getElementById("backprop-open"), note = document.getElementById("backprop-note");
+  var box = document.getElementById("backprop"), view = document.getElementById("backprop-frame");
+  var current = 0;
+  function held(k) { return Object.keys(passes[String(k)] || {}); }
+  function unpack(text) {
+    var bytes = Uint8Array.from(atob(text), function (c) { return c.charCodeAt(0); });
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text();
+  }
+  function open(point) {
+    var pass = (passes[String(current)] || {})[String(point)];
+    if (pass === undefined) {
+      note.textContent = "This page holds the backward pass of training point" +
+        (held(current).length > 1 ? "s " : " ") + held(current).join(", ") + " at epoch " + epochs[current] +
+        ", not of point " + point + ": recording.save(path, points=[" + point + "]) adds it.";
+      return;
+    }
+    unpack(pass.page).then(function (page) {
+      view.style.height = pass.height + "px";
+      view.onload = function () {
+        try {  // as tall as the pass's page drawn at this width, so it needs no scrolling of its own
+          view.style.height = view.contentDocument.documentElement.scrollHeight + "px";
+          view.contentDocument.addEventListener("keydown", function (e) { if (e.key === "Escape") { close(); } });
+        } catch (err) { /* a browser that keeps the frame's document to itself: the height given */ }
+        view.contentWindow.focus();
+      };
+      view.srcdoc = page;
+      box.hidden = false;
+      document.body.setAttribute("data-backprop", String(point));
+      note.textContent = "training point " + point + " at epoch " + epochs[current];
+    });
+  }
+  function close() {
+    box.hidden = true;
+    view.removeAttribute("srcdoc");
+    document.body.removeAttribute("data-backprop");
+  }
+  document.addEventListener("playerstep", function (e) {
+    current = e.detail;
+    close();
+    var points = held(current);
+    bar.textContent = "Step through the backward pass of training point " + points[0] + " at epoch " +
+      epochs[current];
+    note.textContent = "or click a training point on the map";
+    document.querySelectorAll("#frames .frame").forEach(function (frame, k) {
+      frame.querySelectorAll("g.node").forEach(function (node) {
+        var title = node.querySelector("title"), match = title && /^p(\d+)$/.exec(title.textContent);
+        if (match) { node.classList.toggle("has-pass", points.indexOf(match[1]) >= 0 && k === current); }
+      });
+    });
+  });
+  bar.addEventListener("click", function () { open(held(current)[0]); });
+  document.getElementById("backprop-close").addEventListener("click", close);
+  document.addEventListener("keydown", function (e) { if (e.key === "Escape") { close(); } });
+  document.getElementById("frames").addEventListener("click", function (e) {
+    var node = e.target.closest && e.target.closest("g.node");
+    var title = node && node.querySelector("title"), match = title && /^p(\d+)$/.exec(title.textContent);
+    if (match) { open(Number(match[1])); }
+  });
+})();
+</script>"""
 
 
 # -- live, in Jupyter ---------------------------------------------------------------------------

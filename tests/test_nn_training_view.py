@@ -2,6 +2,7 @@
 and the live view's budget."""
 
 import io
+import json
 import re
 import shutil
 import sys
@@ -112,6 +113,40 @@ def test_the_caption_names_the_epoch_and_the_scores_of_that_model(moons_run):
     assert f"Largest loss: training point {worst} (class {moons_run.y[worst]})" in player.captions[-1]
 
 
+def held_passes(page: str) -> dict:
+    return json.loads(re.search(r"var passes = (\{.*?\}), epochs = ", page).group(1))
+
+
+def test_the_page_holds_each_frames_largest_loss_pass_or_the_points_asked_for(moons_run):
+    import base64
+    import gzip
+
+    held = held_passes(training_view.player(moons_run).html())
+    assert held.keys() == {"0", "1", "2", "3"}
+    for k, frame in enumerate(moons_run.frames):
+        (point,) = held[str(k)]
+        assert int(point) == int(np.argmax(frame.point_losses))
+    worst = str(int(np.argmax(moons_run.frames[2].point_losses)))
+    page = gzip.decompress(base64.b64decode(held["2"][worst]["page"])).decode("utf-8")
+    assert page == training_view.backward_player(moons_run, 2, int(worst)).html()
+    assert "Training point " + worst + " (class " in page and "after epoch 8: its hinge loss" in page
+    held = held_passes(training_view.player(moons_run, points=[3, 1, 3]).html())
+    assert all(sorted(held[str(k)]) == ["1", "3"] for k in range(4))
+    assert "var passes" not in training_view.player(moons_run, points=()).html()
+
+
+@pytest.mark.parametrize("points, error, message", [
+    ("12", TypeError, "points must be a list of training point indices, or None, got str"),
+    (5, TypeError, "points must be a list of training point indices, or None, got int"),
+    ([40], ValueError, "points must be indices of training points, from 0 to 39, got 40"),
+    ([-1], ValueError, "points must be indices of training points, from 0 to 39, got -1"),
+    ([True], ValueError, "points must be indices of training points, from 0 to 39, got True"),
+])
+def test_bad_points_are_refused(moons_run, points, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        training_view.player(moons_run, points=points)
+
+
 def test_digits_show_weight_images_and_the_confusion_matrix():
     X, y = data.load_digits()
     model = MLP(64, [5, 10], activation="tanh", seed=0)
@@ -136,12 +171,15 @@ def test_the_size_guard_refuses_before_any_drawing(moons_run, monkeypatch):
         raise AssertionError("a frame was drawn before the size was checked")
 
     monkeypatch.setattr(training_view, "frame_picture", no_drawing)
-    size = training_view.page_bytes(len(moons_run), moons_run.config, 50)
-    with pytest.raises(ValueError, match=rf"4 frames of MLP\(2, \[4, 3, 1\]\) over 50 points make a page of about "
-                                         rf".* more than max_bytes=1,000: keep fewer frames \(a larger record=k in "
-                                         rf"nn.fit, --record-every K on the command line\), or pass "
-                                         rf"max_bytes={size} to make it anyway"):
+    size = training_view.page_bytes(len(moons_run), moons_run.config, 50, passes=4)
+    assert size == 4 * (25_000 + 1_000 * 10 + 250 * 23 + 240 * 50) + 4 * 4 * 110 * (10 + 23)
+    with pytest.raises(ValueError, match=re.escape(
+            f"4 frames of MLP(2, [4, 3, 1]) over 50 points and 4 backward passes make a page of about 0.27 MB, "
+            f"more than max_bytes=1,000: keep fewer frames (a larger record=k in nn.fit, --record-every K on the "
+            f"command line), or fewer points, or pass max_bytes={size} to make it anyway")):
         moons_run.save("never.html", max_bytes=1000)
+    with pytest.raises(ValueError, match=r"over 50 points make a page of about 0\.21 MB"):
+        moons_run.save("never.gif", max_bytes=1000)  # a GIF holds no backward pass
     with pytest.raises(ValueError, match="max_bytes must be a positive int, got 0"):
         training_view.player(moons_run, max_bytes=0)
     with pytest.raises(TypeError, match="recording must be an nn.Recording"):
@@ -150,12 +188,14 @@ def test_the_size_guard_refuses_before_any_drawing(moons_run, monkeypatch):
 
 def test_the_size_estimate_is_near_the_page_written(moons_run, tmp_path):
     page = moons_run.save(tmp_path / "training.html")
-    estimate = training_view.page_bytes(len(moons_run), moons_run.config, 50)
+    estimate = training_view.page_bytes(len(moons_run), moons_run.config, 50, passes=len(moons_run))
     assert 0.5 < page.stat().st_size / estimate < 1.5
 
 
-def test_the_gif_has_one_frame_per_recorded_frame(moons_run, tmp_path):
+def test_the_gif_has_one_frame_per_recorded_frame(moons_run, tmp_path, monkeypatch):
     from PIL import Image
+
+    monkeypatch.setattr(training_view, "backward_player", None)  # a GIF holds no backward pass
 
     path = moons_run.save(tmp_path / "training.gif", seconds_per_frame=0.2)
     with Image.open(path) as gif:
@@ -245,3 +285,54 @@ def test_no_ipywidgets_needed(in_jupyter, monkeypatch):
     X, y = data.make_moons(n_samples=20, seed=0)
     fit(MLP(2, [3, 1], seed=0), X, y, epochs=1, record=1, watch=True, progress=False)
     assert in_jupyter.shown
+
+
+# -- the page in a real browser -----------------------------------------------------------------
+def test_the_page_plays_in_a_browser_and_opens_a_points_backward_pass(moons_run, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+    from test_player import browser_session
+
+    path = moons_run.save(tmp_path / "training.html")
+    with browser_session() as browser:
+        browser.get(path.resolve().as_uri())
+        slider = browser.find_element("id", "slider")
+        assert (slider.get_attribute("min"), slider.get_attribute("max")) == ("0", str(len(moons_run) - 1))
+        body = browser.find_element("tag name", "body")
+        body.send_keys(Keys.END)
+        assert browser.find_element("id", "counter").text == "frame 3 of 3"
+        caption = browser.find_element("id", "caption").text
+        assert caption.startswith("After epoch 12 of 12: training set loss")
+        last = moons_run.frames[-1]
+        worst = int(np.argmax(last.point_losses))
+        button = browser.find_element("id", "backprop-open")
+        assert button.text == f"Step through the backward pass of training point {worst} at epoch 12"
+        # a point the page holds no pass of says how to add it
+        other = next(i for i in range(len(moons_run.y)) if i != worst)
+        node = browser.find_element("xpath", f"//div[@data-step='3']//*[name()='g'][*[name()='title']='p{other}']")
+        ActionChains(browser).move_to_element(node).click().perform()
+        assert f"recording.save(path, points=[{other}]) adds it" in browser.find_element("id", "backprop-note").text
+        # the point with the largest loss opens its pass, stepped in the backprop player
+        node = browser.find_element("xpath", f"//div[@data-step='3']//*[name()='g'][*[name()='title']='p{worst}']")
+        assert "has-pass" in node.get_attribute("class")
+        ActionChains(browser).move_to_element(node).click().perform()
+        WebDriverWait(browser, 20).until(lambda d: d.find_element("tag name", "body").get_attribute("data-backprop"))
+        assert browser.find_element("tag name", "body").get_attribute("data-backprop") == str(worst)
+        expected = training_view.backward_player(moons_run, 3, worst)
+        browser.switch_to.frame(browser.find_element("id", "backprop-frame"))
+        WebDriverWait(browser, 20).until(lambda d: d.find_elements("id", "counter"))
+        assert browser.find_element("id", "counter").text == "step 0 of 3"
+        browser.find_element("tag name", "body").send_keys(Keys.ARROW_RIGHT)
+        assert browser.find_element("id", "counter").text == "step 1 of 3"
+        assert browser.find_element("id", "caption").text == expected.captions[1]
+        browser.find_element("tag name", "body").send_keys(Keys.ESCAPE)  # Esc in the pass closes it
+        browser.switch_to.default_content()
+        assert browser.find_element("id", "backprop").get_attribute("hidden") is not None
+        browser.find_element("id", "backprop-open").click()
+        WebDriverWait(browser, 20).until(lambda d: d.find_element("id", "backprop").get_attribute("hidden") is None)
+        body.send_keys(Keys.HOME)  # another frame closes the pass
+        assert browser.find_element("id", "backprop").get_attribute("hidden") is not None
+        assert browser.find_element("id", "counter").text == "frame 0 of 3"
+        errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
+        assert errors == []
