@@ -24,7 +24,7 @@ import numpy as np
 from .layers import MLP
 from .matrix import layer_outputs, sample_losses
 
-__all__ = ["GRID_POINTS", "Frame", "Recording", "check_record", "unit_names"]
+__all__ = ["GRID_POINTS", "Frame", "Recording", "check_record", "kept_epochs", "unit_names"]
 
 GRID_POINTS = 32  # grid points along each side of the plane: a unit's map is 32 x 32 activations
 _PAD = 0.25  # the plane reaches this share of the data's widest span beyond the data
@@ -52,6 +52,11 @@ class Frame:
     val_predictions: np.ndarray | None
     grid: tuple[np.ndarray, np.ndarray] | None
     unit_maps: dict[str, np.ndarray] | None
+
+
+def kept_epochs(epochs: int, every: int) -> list[int]:
+    """The epochs after which ``fit(..., epochs=epochs, record=every)`` keeps a frame."""
+    return sorted({0, epochs, *range(every, epochs, every)})
 
 
 def unit_names(config: dict) -> list[list[str]]:
@@ -90,6 +95,7 @@ class Recording:
     def __init__(self, model: MLP, X: np.ndarray, y: np.ndarray, validation, loss: str, threshold: float,
                  every: int, epochs: int):
         self.every, self.epochs, self.loss, self.threshold = every, epochs, loss, threshold
+        self._kept = frozenset(kept_epochs(epochs, every))
         self.config = model.config()
         self.X, self.y = np.asarray(X, dtype=np.float64), np.asarray(y)
         if validation is None:
@@ -111,11 +117,18 @@ class Recording:
 
     def due(self, epoch: int) -> bool:
         """Whether ``fit`` keeps a frame after ``epoch`` epochs."""
-        return epoch % self.every == 0 or epoch == self.epochs
+        return epoch in self._kept
 
     def capture(self, model: MLP, epoch: int, history) -> Frame:
         """Keep the frame of ``model`` after ``epoch`` epochs, ``history`` being its ``History``."""
         start = time.perf_counter()
+        with np.errstate(all="ignore"):  # a run that diverges is recorded as it is: inf and nan
+            frame = self._frame(model, epoch, history)
+        self.frames.append(frame)
+        self.seconds += time.perf_counter() - start
+        return frame
+
+    def _frame(self, model: MLP, epoch: int, history) -> Frame:
         outputs = layer_outputs(model, self.X)[-1]
         val_predictions = None if self.X_val is None else self._classes(layer_outputs(model, self.X_val)[-1])
         unit_maps = None
@@ -125,13 +138,10 @@ class Recording:
             layers = layer_outputs(model, np.column_stack([gx.ravel(), gy.ravel()]))
             unit_maps = {name: a[:, j].reshape(gx.shape)
                          for names, a in zip(unit_names(self.config), layers) for j, name in enumerate(names)}
-        frame = Frame(epoch, model.state_dict(), tuple(history.loss), tuple(history.accuracy),
-                      tuple(history.val_loss), tuple(history.val_accuracy),
-                      sample_losses(self.loss, outputs, self.y), self._classes(outputs), val_predictions,
-                      self.grid, unit_maps)
-        self.frames.append(frame)
-        self.seconds += time.perf_counter() - start
-        return frame
+        return Frame(epoch, model.state_dict(), tuple(history.loss), tuple(history.accuracy),
+                     tuple(history.val_loss), tuple(history.val_accuracy),
+                     sample_losses(self.loss, outputs, self.y), self._classes(outputs), val_predictions,
+                     self.grid, unit_maps)
 
     def _classes(self, outputs: np.ndarray) -> np.ndarray:
         # as nn.train classifies: a threshold on one output, else the first largest
