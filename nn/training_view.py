@@ -63,7 +63,7 @@ _KEY = (300.0, 30.0)
 _GRID_TILE = 44.0  # a first-layer weight image when the inputs are not 2-D
 _MATRIX = 220.0  # side of the confusion matrix
 _POINT = 7.0  # diameter of a data point, points
-_PANEL_POINTS = 160  # pixels along each side of the output's map
+_PANEL_POINTS = 120  # pixels along each side of the output's map
 _LEVELS = 24  # colour steps on each side of 0
 _HI = 2  # pixels per point in the curves, key and matrix, so their text is sharp
 _CLASS_COLOURS = ["#2563eb", "#f97316", "#16a34a", "#a855f7", "#dc2626", "#0891b2", "#ca8a04", "#db2777"]
@@ -167,10 +167,9 @@ def _png(image) -> bytes:
 
 @lru_cache(maxsize=8)
 def _font(size: int):
-    from matplotlib import font_manager
     from PIL import ImageFont
 
-    return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size)
+    return ImageFont.load_default(size)  # Pillow's own font: no matplotlib to import while training
 
 
 def _map_png(values: np.ndarray, scale: float) -> bytes:
@@ -248,12 +247,13 @@ def _chart_png(recording: Recording, frame, scales: _Scales, known: list) -> byt
                 pen.ellipse((x - 2 * _HI, y - 2 * _HI, x + 2 * _HI, y + 2 * _HI), fill=colour)
         now = x0 + (x1 - x0) * frame.epoch / last
         pen.line([(now, top), (now, bottom)], fill=_NOW, width=_HI)
-    x = 30 * _HI
-    for words, colour in (("━ training", _TRAIN_LINE), ("━ test", _TEST_LINE if recording.X_val is not None else None),
-                          (f"│ epoch {frame.epoch}", _NOW)):
-        if colour is not None:
-            pen.text((x, height - 11 * _HI), words, fill=colour, font=font)
-            x += pen.textlength(words, font=font) + 14 * _HI
+    x, y = 30 * _HI, height - 6 * _HI
+    for words, colour in (("training", _TRAIN_LINE), ("test", _TEST_LINE if recording.X_val is not None else None),
+                          (f"epoch {frame.epoch}", _NOW)):
+        if colour is not None:  # a short stroke of the line's colour, then its name
+            pen.line([(x, y), (x + 10 * _HI, y)], fill=colour, width=_HI)
+            pen.text((x + 13 * _HI, y), words, fill=colour, font=font, anchor="lm")
+            x += pen.textlength(words, font=font) + 26 * _HI
     return _quantized_png(image)
 
 
@@ -679,14 +679,18 @@ _PASSES = r"""<style>
 class LiveView:
     """One Jupyter output that ``fit(..., watch=True)`` updates in place as frames come.
 
-    The first frame (the initial weights) is drawn at once. Drawing takes time (about 0.1 s
-    for ``make demo``'s network), so after that a new frame is drawn only while the drawing
-    done so far, this one and one more kept in reserve for the last frame (which ``finish``
-    always draws) stay within ``WATCH_SHARE`` of the training time so far. So the drawing
-    costs at most a tenth of the training once training takes longer than about twenty
-    drawings. Plain IPython display calls: no ipywidgets needed. Outside Jupyter it warns
-    and only records.
+    Drawing a frame takes time (about 0.1 s for ``make demo``'s network on a 2-core
+    machine), so a frame is drawn only while the drawing done so far, this one and one more
+    kept in reserve for the last frame (which ``finish`` always draws) stay within
+    ``WATCH_SHARE`` of the training time so far. A drawing is taken to cost as much as the
+    dearest one so far, and ``FIRST_GUESS`` before any. So the drawing costs at most a tenth
+    of the training, once training takes longer than about two drawings' worth of budget
+    (2 to 3 s); ``make demo``'s run (3 s) gets its last frame and at most one before it,
+    a 20-second run a frame every few seconds. Plain IPython display calls: no ipywidgets
+    needed. Outside Jupyter it warns and only records.
     """
+
+    FIRST_GUESS = 0.15  # seconds a drawing is taken to cost until one is measured
 
     def __init__(self, recording: Recording, start: float):
         self.recording, self.start = recording, start
@@ -704,15 +708,18 @@ class LiveView:
                           "are recorded as with record= alone", stacklevel=3)
             return
         self._html = HTML
-        self.handle = display(HTML("<p>Training: the view is drawn as often as it costs under a tenth of "
-                                   "the training time.</p>"), display_id=True)
+        c = recording.config
+        self.handle = display(HTML(
+            f"<p>Training MLP({c['nin']}, {c['nouts']}) for {recording.epochs} epochs. A frame is drawn here "
+            f"whenever drawing costs under a tenth of the training time so far, and the last one at the end.</p>"),
+            display_id=True)
 
     def offer(self) -> None:
         """Show the newest frame if the budget allows."""
         if self.handle is None:
             return
         trained = time.perf_counter() - self.start - self.spent
-        if self.shown < 0 or self.spent + 2 * self.cost <= WATCH_SHARE * trained:
+        if self.spent + 2 * (self.cost or self.FIRST_GUESS) <= WATCH_SHARE * trained:
             self._show()
 
     def finish(self) -> None:
@@ -732,6 +739,7 @@ class LiveView:
             f'<div style="max-width: 100%; overflow-x: auto">{body}</div>'
             f'<pre style="white-space: pre-wrap">{html.escape(picture.caption)}</pre>'))
         self.shown = index
-        self.cost = time.perf_counter() - began
-        self.spent += self.cost
+        cost = time.perf_counter() - began
+        self.cost = max(self.cost, cost)
+        self.spent += cost
         self.recording.watch_seconds = self.spent
