@@ -254,7 +254,7 @@ def _image_attrs(node: Node, path: str) -> dict[str, str]:
             f'<IMG SRC="{path}" SCALE="BOTH"/></TD></TR>']
     text = "<BR/>".join(html_lines(line) for line in node.lines if line)
     if text:
-        rows.append(f'<TR><TD><FONT POINT-SIZE="8">{text}</FONT></TD></TR>')
+        rows.append(f'<TR><TD BGCOLOR="white"><FONT POINT-SIZE="8">{text}</FONT></TD></TR>')  # lines stay behind
     label = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(rows)}</TABLE>'
     return {"label": f"<{label}>", "shape": "plain", "style": "solid", "tooltip": tooltip(node.tooltip or node.lines[0])}
 

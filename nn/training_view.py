@@ -491,6 +491,8 @@ def _caption(recording: Recording, index: int, model) -> str:
         text += (f"; test set loss {format_number(val_loss)}, accuracy "
                  f"{format_number(float(np.mean(frame.val_predictions == recording.y_val)), 3)}")
     worst = int(np.argmax(frame.point_losses))
+    if frame.point_losses[worst] == 0:  # the hinge loss, every point past the margin
+        return text + ".\nEvery training point's loss is 0: backpropagation sends nothing back."
     return (text + f".\nLargest loss: training point {worst} (class {recording.y[worst]}), "
                    f"loss {format_number(float(frame.point_losses[worst]))}.")
 
@@ -601,7 +603,7 @@ _PASSES = r"""<style>
 #backprop-bar button { font-size: 13px; padding: 3px 8px; cursor: pointer; }
 #backprop-note { font-size: 13px; color: #4b5563; }
 #frames g.node.has-pass { cursor: pointer; }
-#frames g.node.has-pass ellipse { stroke-dasharray: 2 1; }
+#frames g.node.has-pass ellipse { stroke-dasharray: 4 2; }
 #backprop iframe { width: 100%; border: 1px solid #e5e7eb; }
 </style>
 <div id="backprop-bar"><button id="backprop-open"></button>
