@@ -110,8 +110,8 @@ class Player:
 
     def _repr_html_(self) -> str:
         # An iframe keeps the page's script and styles to itself in any notebook front end.
-        return (f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" '
-                f'style="width: 100%; height: {self.height()}px; border: 0;" title="{html.escape(self.title)}"></iframe>')
+        return (f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" style="width: 100%; '
+                f'height: {self.height()}px; border: 0;" title="{html.escape(self.title)}"></iframe>')
 
     # -- files ---------------------------------------------------------------------------
     def save(self, path: str | os.PathLike, *, seconds_per_frame: float = 1.5) -> Path:

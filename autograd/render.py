@@ -256,7 +256,8 @@ def _image_attrs(node: Node, path: str) -> dict[str, str]:
     if text:
         rows.append(f'<TR><TD BGCOLOR="white"><FONT POINT-SIZE="8">{text}</FONT></TD></TR>')  # lines stay behind
     label = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(rows)}</TABLE>'
-    return {"label": f"<{label}>", "shape": "plain", "style": "solid", "tooltip": tooltip(node.tooltip or node.lines[0])}
+    return {"label": f"<{label}>", "shape": "plain", "style": "solid",
+            "tooltip": tooltip(node.tooltip or node.lines[0])}
 
 
 def _node_attrs(node: Node, sizes) -> dict[str, str]:

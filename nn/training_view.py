@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-import html
 import io
 import json
 import math
@@ -187,7 +186,6 @@ def _plane_png(outputs: np.ndarray, threshold: float, scale: float) -> bytes:
         palette = _palette()
     else:
         classes = outputs.argmax(axis=2)
-        index = classes.astype(np.uint8)
         tints = [tuple(round(w + 0.32 * (c - w)) for w, c in zip(_WHITE, _rgb(colour))) for colour in _CLASS_COLOURS]
         palette = [c for tint in tints for c in tint] + [0] * 3 * (_BLACK_INDEX - len(tints)) + [17, 24, 39]
         index = (classes % len(_CLASS_COLOURS)).astype(np.uint8)
@@ -212,7 +210,7 @@ def _quantized_png(image) -> bytes:
     return _png(image.quantize(colors=32, method=Image.Quantize.FASTOCTREE))
 
 
-def _chart_png(recording: Recording, frame, scales: _Scales, known: list) -> bytes:
+def _chart_png(recording: Recording, frame, scales: _Scales, known) -> bytes:
     """Loss and accuracy per epoch side by side: training (dark) and test (purple) up to this
     frame, what comes later in light grey (``known``: the last frame's history), and a red
     line at this frame's epoch."""
@@ -222,7 +220,8 @@ def _chart_png(recording: Recording, frame, scales: _Scales, known: list) -> byt
     last = max(recording.epochs, 1)
     half = width // 2
     top, bottom = 16 * _HI, height - 26 * _HI
-    for left, name, key, ceiling in ((0, f"loss ({recording.loss})", "loss", scales.loss), (half, "accuracy", "accuracy", 1.0)):
+    for left, name, key, ceiling in ((0, f"loss ({recording.loss})", "loss", scales.loss),
+                                     (half, "accuracy", "accuracy", 1.0)):
         x0, x1 = left + 30 * _HI, left + half - 8 * _HI
         pen.text((x0, 2 * _HI), name, fill=_TEXT, font=font)
         pen.rectangle((x0, top, x1, bottom), outline="#9ca3af", width=1)
@@ -269,7 +268,8 @@ def _key_png(scale: float, what: str) -> bytes:
     strip.putpalette(_palette())
     image.paste(strip.convert("RGB"), (30 * _HI, 2 * _HI))
     font = _font(9 * _HI)
-    for x, text in ((30 * _HI, format_number(-scale, 2)), (width // 2, "0"), (width - 30 * _HI, format_number(scale, 2))):
+    ticks = ((30 * _HI, format_number(-scale, 2)), (width // 2, "0"), (width - 30 * _HI, format_number(scale, 2)))
+    for x, text in ticks:
         pen.text((x, 11 * _HI), text, fill=_TEXT, font=font, anchor="mt")
     pen.text((width // 2, 21 * _HI), what, fill=_TEXT, font=font, anchor="mt")
     return _quantized_png(image)
@@ -315,21 +315,18 @@ def frame_picture(recording: Recording, index: int, *, scales: _Scales | None = 
         right = _network(recording, frame, scales, nodes, edges)
         top = max(n.position[1] + n.size[1] / 2 for n in nodes)
         nodes += _plane(recording, index, model, scales, right, top)
+        left, chart_y = right, top - _PANEL - 14 - _CHART[1] / 2  # the curves under the output's map
         what = "each unit's activation over the plane (full colour beyond)"
         legend = (("edge", "connections: the weight, blue > 0, orange < 0, width ∝ size; "
                            "● training point, ○ test point, red ring: misclassified"),)
     else:
         right, top = _weight_grid(recording, frame, scales, nodes)
+        left, chart_y = 0.0, min(n.position[1] - n.size[1] / 2 for n in nodes) - 14 - _CHART[1] / 2
         nodes.append(_confusion(recording, frame, (right + 12 + _MATRIX / 2, top - _MATRIX / 2)))
         what = "each pixel's weight into the unit (full colour beyond)"
         legend = ()
-    if frame.unit_maps is not None:  # the curves under the output's map
-        left, chart_y = right, top - _PANEL - 14 - _CHART[1] / 2
-    else:  # under the weight images
-        left, chart_y = 0.0, min(n.position[1] - n.size[1] / 2 for n in nodes) - 14 - _CHART[1] / 2
-    known = recording.frames[-1]
     nodes.append(Node("curves", ("",), tooltip=_curves_tooltip(frame), position=(left + _CHART[0] / 2, chart_y),
-                      size=_CHART, image=_chart_png(recording, frame, scales, known)))
+                      size=_CHART, image=_chart_png(recording, frame, scales, recording.frames[-1])))
     nodes.append(Node("key", ("",), tooltip=f"colour scale: ±{scales.colour!r}",
                       position=(left + _KEY[0] / 2, chart_y - _CHART[1] / 2 - 6 - _KEY[1] / 2), size=_KEY,
                       image=_key_png(scales.colour, what)))
@@ -702,19 +699,20 @@ class LiveView:
         self.handle = None
         try:
             from IPython import get_ipython
-            from IPython.display import HTML, display
+            from IPython.display import display
         except ImportError:
             get_ipython = None
         if get_ipython is None or get_ipython() is None:
             warnings.warn("watch=True shows the training in Jupyter; here nothing is shown, and the frames "
                           "are recorded as with record= alone", stacklevel=3)
             return
-        self._html = HTML
         c = recording.config
-        self.handle = display(HTML(
-            f"<p>Training MLP({c['nin']}, {c['nouts']}) for {recording.epochs} epochs. A frame is drawn here "
-            f"whenever drawing costs under a tenth of the training time so far, and the last one at the end.</p>"),
-            display_id=True)
+        # Raw SVG (with its caption in it), not HTML: front ends that sanitize HTML, and
+        # GitHub's notebook pages, show an SVG output as it is.
+        self.handle = display({"text/plain": f"Training MLP({c['nin']}, {c['nouts']}) for {recording.epochs} epochs. "
+                                             "A frame is drawn here whenever drawing costs under a tenth of the "
+                                             "training time so far, and the last one at the end."},
+                              raw=True, display_id=True)
 
     def offer(self) -> None:
         """Show the newest frame if the budget allows."""
@@ -736,10 +734,7 @@ class LiveView:
             self.scales.add(frame)
         picture = frame_picture(self.recording, index, scales=self.scales)
         svg = render(picture).pipe(format="svg", encoding="utf-8")
-        body = svg[svg.index("<svg"):]
-        self.handle.update(self._html(
-            f'<div style="max-width: 100%; overflow-x: auto">{body}</div>'
-            f'<pre style="white-space: pre-wrap">{html.escape(picture.caption)}</pre>'))
+        self.handle.update({"image/svg+xml": svg, "text/plain": picture.caption}, raw=True)
         self.shown = index
         cost = time.perf_counter() - began
         self.cost = max(self.cost, cost)

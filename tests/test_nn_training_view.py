@@ -208,8 +208,9 @@ class FakeHandle:
     def __init__(self):
         self.shown = []
 
-    def update(self, obj):
-        self.shown.append(obj.data)
+    def update(self, obj, raw=False):
+        assert raw and obj["image/svg+xml"].startswith("<?xml")  # an SVG output, not HTML
+        self.shown.append(obj["image/svg+xml"])
 
 
 class Clock:
@@ -227,7 +228,7 @@ def in_jupyter(monkeypatch):
     IPython = pytest.importorskip("IPython")
     handle = FakeHandle()
     monkeypatch.setattr(IPython, "get_ipython", lambda: object())
-    monkeypatch.setattr(IPython.display, "display", lambda obj, display_id=False: handle)
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False, display_id=False: handle)
     return handle
 
 
