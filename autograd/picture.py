@@ -30,7 +30,9 @@ class Node:
 
     ``faint`` holds the indices of lines drawn in grey italics (a partial sum, a value not
     computed yet). ``position`` (points) fixes the node where a picture has its own layout,
-    and ``size`` (width, height in points) its size there.
+    and ``size`` (width, height in points) its size there. ``fill`` and ``color`` override the
+    role's fill and the border's colour (``"transparent"`` draws none). ``image`` (PNG bytes)
+    makes the node a picture of that size with its lines in small print under it.
     """
 
     key: str
@@ -43,6 +45,9 @@ class Node:
     faint: frozenset[int] = frozenset()
     position: tuple[float, float] | None = None
     size: tuple[float, float] | None = None
+    fill: str | None = None
+    color: str | None = None
+    image: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Edge:
     ``span`` is how many columns the arrow crosses before its text at least (2 gives the
     tail a column of its own). ``width`` is the pen width in points; ``color`` overrides the
     grey. ``label_at`` is where along a fixed-layout arrow its text sits (0 tail, 1 head).
+    ``arrow=False`` draws a plain line (where the direction goes without saying).
     """
 
     tail: str
@@ -63,6 +69,7 @@ class Edge:
     color: str | None = None
     span: int = 1
     label_at: float = 0.5
+    arrow: bool = True
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,14 @@ class Player:
     """The frames of one or two passes, ready to show (Jupyter) or ``save``.
 
     ``captions`` holds each frame's text; ``svgs()`` and ``pngs()`` render the frames.
+    ``noun`` is what the counter counts (``step 3 of 8``). ``extra`` is HTML put on the page
+    under the caption, whose scripts learn of each new frame from a ``playerstep`` event on
+    ``document`` (``event.detail`` is the frame's number): how ``nn``'s training player adds
+    what belongs to training alone.
     """
 
-    def __init__(self, pictures: list[Picture], title: str):
-        self.title = title
+    def __init__(self, pictures: list[Picture], title: str, *, noun: str = "step", extra: str = ""):
+        self.title, self.noun, self.extra = title, noun, extra
         self.captions = [p.caption for p in pictures]
         self._pictures = [replace(p, caption="", legend=_union_legend(pictures)) for p in pictures]
         self._layout: Layout | None = None
@@ -58,7 +62,8 @@ class Player:
         return self._layout
 
     def _render_all(self, fmt: str) -> list:
-        layout = self.layout()
+        # Pictures with a layout of their own are drawn where they say.
+        layout = None if self._pictures[0].fixed_layout else self.layout()
         diagrams = [render(p, layout=layout) for p in self._pictures]
         if fmt == "png":  # points as pixels: a frame as wide as its SVG is at 100%
             for d in diagrams:
@@ -96,14 +101,17 @@ class Player:
             for k, svg in enumerate(self.svgs())
         )
         captions = json.dumps(self.captions, ensure_ascii=False).replace("</", "<\\/")
-        return _PAGE.format(title=html.escape(self.title), frames=frames, captions=captions,
-                            last=len(self) - 1, first_caption=html.escape(self.captions[0]))
+        return _PAGE.format(title=html.escape(self.title), frames=frames, captions=captions, noun=self.noun,
+                            last=len(self) - 1, first_caption=html.escape(self.captions[0]), extra=self.extra)
+
+    def height(self) -> int:
+        """Pixels the page needs to show its tallest frame whole (at full size), with its controls."""
+        return max(_svg_height(svg) for svg in self.svgs()) + 170
 
     def _repr_html_(self) -> str:
         # An iframe keeps the page's script and styles to itself in any notebook front end.
-        height = max(_svg_height(svg) for svg in self.svgs()) + 170
-        return (f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" '
-                f'style="width: 100%; height: {height}px; border: 0;" title="{html.escape(self.title)}"></iframe>')
+        return (f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" style="width: 100%; '
+                f'height: {self.height()}px; border: 0;" title="{html.escape(self.title)}"></iframe>')
 
     # -- files ---------------------------------------------------------------------------
     def save(self, path: str | os.PathLike, *, seconds_per_frame: float = 1.5) -> Path:
@@ -297,14 +305,14 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 8px; color: #111827; 
            background: #f9fafb; border: 1px solid #e5e7eb; padding: 6px 8px; margin-top: 6px; }}
 </style></head>
 <body>
-<div class="controls" role="toolbar" aria-label="step controls">
-<button id="first" title="first step (Home)">&#x23EE;</button>
-<button id="prev" title="previous step (left arrow)">&#x25C0;</button>
+<div class="controls" role="toolbar" aria-label="{noun} controls">
+<button id="first" title="first {noun} (Home)">&#x23EE;</button>
+<button id="prev" title="previous {noun} (left arrow)">&#x25C0;</button>
 <button id="play" title="play / pause (space)">&#x25B6;</button>
-<button id="next" title="next step (right arrow)">&#x25B6;&#x25B6;</button>
-<button id="last" title="last step (End)">&#x23ED;</button>
-<input id="slider" type="range" min="0" max="{last}" value="0" aria-label="step">
-<span class="counter" id="counter">step 0 of {last}</span>
+<button id="next" title="next {noun} (right arrow)">&#x25B6;&#x25B6;</button>
+<button id="last" title="last {noun} (End)">&#x23ED;</button>
+<input id="slider" type="range" min="0" max="{last}" value="0" aria-label="{noun}">
+<span class="counter" id="counter">{noun} 0 of {last}</span>
 <label>speed <select id="speed"><option value="3000">0.5x</option><option value="1500" selected>1x</option>
 <option value="750">2x</option><option value="375">4x</option></select></label>
 </div>
@@ -312,6 +320,7 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 8px; color: #111827; 
 {frames}
 </div>
 <div class="caption" id="caption" aria-live="polite">{first_caption}</div>
+{extra}
 <script>
 (function () {{
   "use strict";
@@ -327,9 +336,10 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 8px; color: #111827; 
     frames[k].hidden = false;
     current = k;
     slider.value = k;
-    counter.textContent = "step " + k + " of " + last;
+    counter.textContent = "{noun} " + k + " of " + last;
     caption.textContent = captions[k];
     document.body.setAttribute("data-step", String(k));
+    document.dispatchEvent(new CustomEvent("playerstep", {{ detail: k }}));
   }}
   function pause() {{
     if (timer !== null) {{ clearInterval(timer); timer = null; }}

@@ -15,11 +15,14 @@ Two rules keep every number on its own edge:
 
 from __future__ import annotations
 
+import base64
 import html
 import json
+import tempfile
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import graphviz
 
@@ -48,6 +51,9 @@ _SWATCHES_A_ROW = 5
 _GROUP_PAD = 7.0  # points between a layer's nodes and its box
 _CAPTION_HEIGHT = 16.0
 _CAPTION_CHAR = 6.5  # points per character of an 11-point caption, a generous average
+# Where a diagram's DOT text says its node images are; Diagram.pipe writes them to a
+# temporary folder and puts its name in place of this.
+_IMAGES = "@chainrule-images@"
 
 INSTALL_GRAPHVIZ = (
     "Graphviz's `dot` program is not on PATH, and it is what turns the graph into a picture "
@@ -82,22 +88,43 @@ class Diagram(graphviz.Digraph):
 
     Jupyter shows it inline; ``render(outfile="graph.svg")`` writes a file. A diagram whose
     layout is pinned renders with ``neato -n2``, which draws it exactly where it was laid out.
+    A diagram with node images (``images``, PNG bytes by file name) is rendered with
+    ``pipe``: Graphviz reads them from a temporary folder, and SVG gets them inline, so the
+    SVG stands alone.
     """
 
     nodes_drawn = 0
     pinned = False
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.images: dict[str, bytes] = {}
+
     def __repr__(self) -> str:
         # Stable text (no memory address), so stored notebook outputs do not change per run.
         return f"<autograd.draw.Diagram of {self.nodes_drawn} nodes>"
 
-    def pipe(self, *args, **kwargs):
+    def pipe(self, format: str | None = None, *args, encoding: str | None = None, **kwargs):
         if self.pinned:
             kwargs.setdefault("neato_no_op", 2)
         with dot_required():
-            return super().pipe(*args, **kwargs)
+            if not self.images:
+                return super().pipe(format, *args, encoding=encoding, **kwargs)
+            with tempfile.TemporaryDirectory(prefix="chainrule-images-") as folder:
+                for name, png in self.images.items():
+                    (Path(folder) / name).write_bytes(png)
+                source = graphviz.Source(self.source.replace(_IMAGES, folder), engine=self.engine)
+                out = source.pipe(format or self.format, *args, **kwargs)
+        if (format or self.format) == "svg":
+            for name, png in self.images.items():
+                data = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+                out = out.replace(f'"{folder}/{name}"'.encode(), f'"{data}"'.encode())
+        return out.decode(encoding) if encoding else out
 
     def render(self, *args, **kwargs):
+        if self.images:
+            raise ValueError("a diagram with pictures in its nodes is drawn with .pipe(format='svg' or 'png'), "
+                             "which puts them in; .render would leave them out")
         if self.pinned:
             kwargs.setdefault("neato_no_op", 2)
         with dot_required():
@@ -185,7 +212,7 @@ def _dot_diagram(picture: Picture) -> Diagram:
         spacing["ranksep"] = f"{(2 * _GROUP_PAD + _CAPTION_HEIGHT + 4.0) / 72:.2f}"
     g = _new_diagram(picture, ordering="in", **spacing)
     for node in picture.nodes:
-        g.node(node.key, **_node_attrs(node, None))
+        _add_node(g, node, None)
     for i, edge in enumerate(picture.edges):
         _add_edge(g, i, edge, None)
     return g
@@ -210,9 +237,34 @@ def _add_edge(g: Diagram, i: int, edge: Edge, sizes, pins: Mapping[str, str] | N
     g.edge(key, edge.head, **style, **_pin_curve(curves, key, edge.head))
 
 
+def _add_node(g: Diagram, node: Node, sizes, **place) -> None:
+    if node.image is not None:
+        g.images[f"{len(g.images)}.png"] = node.image
+        g.node(node.key, **_image_attrs(node, f"{_IMAGES}/{len(g.images) - 1}.png"), **place)
+    else:
+        g.node(node.key, **_node_attrs(node, sizes), **place)
+
+
+def _image_attrs(node: Node, path: str) -> dict[str, str]:
+    """A node that is a picture (``node.size`` points) with its lines in small print under it."""
+    width, height = (round(v) for v in node.size or (48.0, 48.0))
+    red = bool(node.emphasis & {"current", "highlight"})
+    border = f'BORDER="{2 if red else 1}" COLOR="{RED if red else node.color or _GROUP}"'
+    rows = [f'<TR><TD FIXEDSIZE="TRUE" WIDTH="{width}" HEIGHT="{height}" {border}>'
+            f'<IMG SRC="{path}" SCALE="BOTH"/></TD></TR>']
+    text = "<BR/>".join(html_lines(line) for line in node.lines if line)
+    if text:
+        rows.append(f'<TR><TD BGCOLOR="white"><FONT POINT-SIZE="8">{text}</FONT></TD></TR>')  # lines stay behind
+    label = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(rows)}</TABLE>'
+    return {"label": f"<{label}>", "shape": "plain", "style": "solid",
+            "tooltip": tooltip(node.tooltip or node.lines[0])}
+
+
 def _node_attrs(node: Node, sizes) -> dict[str, str]:
-    attrs = {"label": f"<{_node_html(node)}>", "fillcolor": FILL.get(node.role, FILL["intermediate"]),
+    attrs = {"label": f"<{_node_html(node)}>", "fillcolor": node.fill or FILL.get(node.role, FILL["intermediate"]),
              "tooltip": tooltip(node.tooltip or node.lines[0])}
+    if node.color:
+        attrs["color"] = node.color
     if node.shape != "box":
         attrs.update(shape=node.shape, style="filled", margin="0.02", fontsize="10")
     if node.role == "output":
@@ -241,6 +293,8 @@ def _edge_attrs(edge: Edge) -> dict[str, str]:
     attrs = {"tooltip": tooltip(edge.tooltip or edge.label)}
     if edge.color:
         attrs["color"] = edge.color
+    if not edge.arrow:
+        attrs["arrowhead"] = "none"
     if edge.width is not None:
         attrs["penwidth"] = f"{edge.width:.2f}"
     if "dead" in edge.emphasis:
@@ -274,6 +328,8 @@ def html_lines(text: str, align: str = "CENTER") -> str:
 
 def _shown(text: str) -> str:
     """``text`` with what cannot be shown written as its Python escape (see ``html_lines``)."""
+    if text.isprintable():  # most text: nothing to escape (a lone surrogate is not printable)
+        return text
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return "".join(c if c.isprintable() or c == "\n" else c.encode("unicode_escape").decode("ascii") for c in text)
 
@@ -369,7 +425,7 @@ def _pinned(picture: Picture, layout: Layout) -> Diagram:
         g.node(f"group {group.key}", **_box_attrs(group, left, bottom, right, top, dx, dy))
     sizes = {key: (w / 72, h / 72) for key, (_, _, w, h) in layout.nodes.items() if key not in texts.values()}
     for node in picture.nodes:
-        g.node(node.key, **_node_attrs(node, sizes), pos=pins[node.key])
+        _add_node(g, node, sizes, pos=pins[node.key])
     for i, edge in enumerate(picture.edges):
         _add_edge(g, i, edge, sizes, pins, curves)
     return g
@@ -447,7 +503,7 @@ def _fixed(picture: Picture) -> Diagram:
         g.node(f"group {group.key}", **_box_attrs(group, left, bottom, right, top, 0.0, 0.0))
     for node in picture.nodes:
         w, h = sizes[node.key]
-        g.node(node.key, **_node_attrs(node, {node.key: (w / 72, h / 72)}), pos=_point(*where[node.key]))
+        _add_node(g, node, {node.key: (w / 72, h / 72)}, pos=_point(*where[node.key]))
     for i, edge in enumerate(picture.edges):
         style = _edge_attrs(edge)
         if not edge.label:

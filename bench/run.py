@@ -16,6 +16,10 @@ Run with `make bench`. Prints the machine, a Markdown table, and writes the numb
 5. no_grad inference against graph-building forward.
 6. Where a step goes, for the demo step and for one mini-batch of the digits run: forward,
    topological order, backward loop, optimizer, and the share spent in Python's cyclic GC.
+7. What recording costs on make demo's run (bench/record_cost.py, fresh processes): keeping
+   a frame while training, drawing a frame of the player page, the page's bytes per frame;
+   and, in a Jupyter kernel when nbclient is installed (the test extra), watch=True's share
+   of the training time.
 
 Ratios depend on the CPU (micrograd's share of garbage collection most of all): compare
 engines on one machine, never figures from two.
@@ -270,6 +274,54 @@ def digits_step_parts(repeats: int) -> dict:
     return step_parts(loss, model, nn.Adam(model.parameters(), lr=0.01), repeats)
 
 
+# -- 7. recording make demo's run ----------------------------------------------------------
+def recording_costs(repeats: int) -> dict:
+    result = json.loads(_spawn([str(HERE / "record_cost.py"), "--repeats", str(repeats)]))
+    try:
+        import nbclient  # noqa: F401  (the test extra: a Jupyter kernel to watch in)
+    except ImportError:
+        result["watch"] = None
+    else:
+        result["watch"] = json.loads(_spawn([str(HERE / "record_cost.py"), "--repeats", str(repeats), "--watch"]))
+    return result
+
+
+def recording_table(r: dict) -> str:
+    runs = r["runs"]
+
+    def median(key: str) -> float:
+        return statistics.median(run[key] for run in runs)
+
+    frames = runs[0]["frames"]
+    lines = [
+        f"| recording make demo's run (`python -m nn --record training.html`: {frames} frames, one every 5 "
+        f"epochs), medians of {len(runs)} | |",
+        "|---|---|",
+        f"| training without recording / with record=5 (separate runs: the difference is mostly noise) | "
+        f"{median('plain_s'):.2f} s / {median('recorded_s'):.2f} s |",
+        f"| keeping the frames while training (state, scores, 35 maps of 32 x 32): a frame, and all {frames} as a "
+        f"share of the training | "
+        f"{1e3 * median('keeping_s') / frames:.1f} ms a frame, "
+        f"{100 * statistics.median(run['keeping_s'] / run['recorded_s'] for run in runs):.1f}% |",
+        f"| drawing the page: a frame, with / without its backward pass | "
+        f"{1e3 * median('page_s') / frames:.0f} ms / {1e3 * median('page_without_passes_s') / frames:.0f} ms a frame |",
+        f"| the page's size: a frame, with / without its backward pass | "
+        f"{median('page_bytes') / frames / 1e3:.0f} KB / {median('page_without_passes_bytes') / frames / 1e3:.0f} KB "
+        f"a frame ({median('page_bytes') / 1e6:.1f} MB in all) |",
+    ]
+    watch = r["watch"]
+    if watch is None:
+        lines.append("| watch=True in Jupyter | not measured: needs nbclient (the test extra) |")
+    else:
+        share = [w["drawing_s"] / (w["watched_s"] - w["drawing_s"]) for w in watch["runs"]]
+        lines.append(
+            f"| watch=True in a Jupyter kernel: training with record=5 / with watch too; drawing's share of the "
+            f"training | {statistics.median(w['recorded_s'] for w in watch['runs']):.2f} s / "
+            f"{statistics.median(w['watched_s'] for w in watch['runs']):.2f} s; "
+            f"{100 * statistics.median(share):.1f}% (at most {100 * max(share):.1f}%) |")
+    return "\n".join(lines)
+
+
 # -- report ------------------------------------------------------------------------------
 def _ms(seconds: float) -> str:
     ms = 1e3 * seconds
@@ -370,9 +422,12 @@ def main(argv=None) -> int:
     results["inference"] = inference(args.repeats, args.seed)
     results["parts"] = {"demo": demo_step_parts(3 * args.repeats, args.seed),
                         "digits": digits_step_parts(3 * args.repeats)}
+    results["recording"] = recording_costs(args.repeats // 2 + 1)
     results["machine_after"] = machine()
     print()
     print(table(results))
+    print()
+    print(recording_table(results["recording"]))
     print(f"\nmachine at the end: {results['machine_after']}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))

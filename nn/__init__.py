@@ -4,16 +4,19 @@ Neurons, layers and MLPs whose every scalar is an ``autograd.Value``; losses, Py
 optimizers, 2-D toy datasets and handwritten digits, a training loop with a progress bar,
 JSON model files, and the seeds' layer-wise matrix backpropagation (``nn.matrix``) to check
 the engine against. ``draw_network`` draws a network as the notes do: units in columns,
-weights on connections. ``to_torch`` and ``from_torch`` bridge to PyTorch both ways (torch
-stays optional).
+weights on connections; ``animate_network`` steps its backward pass a layer at a time.
+``fit(..., record=k)`` keeps a training run as frames (``nn.recording``), which
+``nn.training_view`` draws, plays, saves and shows live. ``to_torch`` and ``from_torch``
+bridge to PyTorch both ways (torch stays optional).
 """
 
-from . import batch_loss, data, losses, matrix, optim
+from . import batch_loss, data, losses, matrix, optim, recording, training_view
 from .io import load, save
 from .layers import ACTIVATIONS, MLP, Layer, Neuron
 from .module import Module
-from .network import draw_network
+from .network import animate_network, draw_network
 from .optim import SGD, Adam
+from .recording import Recording
 from .torch_bridge import from_torch, save_torch, to_torch
 from .train import LOSSES, History, evaluate, fit, predict
 
@@ -26,7 +29,9 @@ __all__ = [
     "Layer",
     "Module",
     "Neuron",
+    "Recording",
     "SGD",
+    "animate_network",
     "batch_loss",
     "data",
     "draw_network",
@@ -38,7 +43,9 @@ __all__ = [
     "matrix",
     "optim",
     "predict",
+    "recording",
     "save",
     "save_torch",
     "to_torch",
+    "training_view",
 ]

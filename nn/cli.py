@@ -8,7 +8,9 @@ Writes into ``--out``: ``metrics.json``, ``model.json`` (``nn.load`` reads it ba
 ``loss.png`` (training and test loss and accuracy per epoch), ``confusion_matrix.png``,
 ``decision_boundary.png`` (2-D sets) or ``test_images.png`` (digits), and ``network.svg``
 (the network on one test sample, ``a`` and ``δ = dL/dz`` on each unit, drawn by
-``nn.draw_network``).
+``nn.draw_network``). ``--record training.html`` also writes the training player
+(``nn.training_view``): a frame every ``--record-every`` epochs, scrubbed like the backprop
+player; ``--record training.gif`` an animation of the same frames.
 
 Every flag, and ``--out``, is checked before training. The files are written into a new
 folder beside ``--out`` and replace the old folder only once all are written, so ``--out``
@@ -36,6 +38,8 @@ from .io import save
 from .layers import ACTIVATIONS, MLP
 from .network import draw_network
 from .torch_bridge import require_torch, save_torch
+from .recording import kept_epochs
+from .training_view import MAX_PAGE_BYTES, page_bytes
 from .optim import SGD, Adam, Optimizer
 from .train import LOSSES, History, evaluate, fit, predict, targets_for
 
@@ -60,6 +64,7 @@ TASKS = {"ten-class": (10, "cross_entropy"), "two-vs-rest": (2, "binary_cross_en
 # and nothing else.
 OUTPUT_FILES = frozenset({"metrics.json", "model.json", "loss.png", "confusion_matrix.png", "decision_boundary.png",
                           "test_images.png", "network.svg", "network.gv"})
+RECORD_SUFFIXES = (".html", ".gif")  # --record's player or animation: an earlier run's may be in --out
 LR_MAX = 10.0
 
 
@@ -121,6 +126,12 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="also write the trained model as a PyTorch state dict into --out, for "
                         "nn.to_torch(model).load_state_dict(torch.load(...)); needs torch (default: model.pt when "
                         "given without a name)")
+    p.add_argument("--record", metavar="NAME.html",
+                   help="also write the training player into --out: every unit's map, the weights, the data and "
+                        "the curves at each frame kept (NAME.gif: the same frames as an animation) (default: none)")
+    p.add_argument("--record-every", type=int, metavar="K",
+                   help="with --record: keep a frame every K epochs, and the first and last (default: a twentieth "
+                        "of the epochs, at least 1)")
     p.add_argument("--quiet", action="store_true", help="no progress output, only the summary line")
     return p
 
@@ -160,8 +171,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             require_torch("--torch-out")
         except ImportError as missing:
             p.error(str(missing))
+    _check_record(p, args, features=64 if digits else 2)
     args.out = _check_out(p, args.out)
     return args
+
+
+def _check_record(p: argparse.ArgumentParser, args: argparse.Namespace, features: int) -> None:
+    """``--record`` and ``--record-every``, and the player's size, checked before training."""
+    if args.record is None:
+        if args.record_every is not None:
+            p.error("--record-every applies with --record NAME.html (the player it keeps frames for)")
+        return
+    if Path(args.record).name != args.record or Path(args.record).suffix.lower() not in RECORD_SUFFIXES:
+        p.error(f"--record must be a file name ending in .html or .gif (written into --out), got {args.record!r}")
+    every = max(1, args.epochs // 20) if args.record_every is None else args.record_every
+    if every < 1:
+        p.error(f"--record-every must be at least 1, got {every}")
+    args.record_every = every
+    frames = len(kept_epochs(args.epochs, every))
+    config = {"nin": features, "nouts": [*args.hidden, output_size(args.loss, args.classes)]}
+    samples = 1797 if args.dataset == "digits" else args.samples
+    held = frames if args.record.lower().endswith(".html") and features == 2 else 0  # a pass a frame
+    size = page_bytes(frames, config, samples, held)
+    if size > MAX_PAGE_BYTES:
+        fits = max(1, MAX_PAGE_BYTES * frames // size - 2)  # frames that fit, the first and last among them
+        p.error(f"--record {args.record}: {frames} frames (one every {every} epochs) make a page of about "
+                f"{size / 1e6:.0f} MB, more than {MAX_PAGE_BYTES / 1e6:.0f} MB; choose a larger --record-every, "
+                f"such as {max(-(-args.epochs // fits), every + 1)}")
 
 
 def _check_numbers(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -201,7 +237,7 @@ def _foreign_files(out: Path) -> str:
     if not out.is_dir():
         return ""
     foreign = sorted(entry.name for entry in out.iterdir()
-                     if entry.name not in OUTPUT_FILES and not entry.name.endswith(".pt"))
+                     if entry.name not in OUTPUT_FILES and not entry.name.endswith((".pt", *RECORD_SUFFIXES)))
     if not foreign:
         return ""
     shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
@@ -370,6 +406,8 @@ def write_outputs(folder: Path, args, model: MLP, history: History, parts: tuple
     where = f"Sample {worst} of the {on}, the one with the largest loss"
     files["network"] = draw_sample(model, X_eval[worst], int(y_eval[worst]), args, names, where,
                                    folder / "network.svg").name
+    if args.record is not None:
+        files["recording"] = history.recording.save(folder / args.record).name
     files["metrics"] = "metrics.json"
     return files
 
@@ -409,7 +447,8 @@ def main(argv: list[str] | None = None) -> int:
                       batch_size=batch_size, seed=args.seed,
                       validation=None if X_test is None else (X_test, y_test),
                       progress=tty and not args.quiet,
-                      callback=None if tty or args.quiet else _progress_lines(args.epochs))
+                      callback=None if tty or args.quiet else _progress_lines(args.epochs),
+                      record=None if args.record is None else args.record_every)
         diverged = [e for e, v in enumerate(history.loss, 1) if not math.isfinite(v)]
         if diverged:
             _exit(f"training diverged: the loss was {history.loss[diverged[0] - 1]} in epoch {diverged[0]}; "

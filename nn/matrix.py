@@ -21,7 +21,7 @@ import numpy as np
 
 from .layers import LEAKY_RELU_SLOPE, MLP
 
-__all__ = ["forward", "gradients", "weights"]
+__all__ = ["forward", "gradients", "layer_outputs", "sample_losses", "weights"]
 
 Array = np.ndarray
 
@@ -57,14 +57,45 @@ def _activations(model: MLP) -> list[str]:
     return [layer.activation for layer in model.layers]
 
 
-def forward(model: MLP, X) -> Array:
-    """The model's outputs for a batch, ``X`` of shape ``(n, nin)`` -> ``(n, nout)``."""
+def layer_outputs(model: MLP, X) -> list[Array]:
+    """Every layer's activations for a batch: ``[a_1, ..., a_L]``, ``a_i`` of shape
+    ``(n, nout_i)`` for ``X`` of shape ``(n, nin)``; column ``j`` of ``a_i`` is unit
+    ``L{i-1}.n{j}`` (``nn``'s name for it)."""
     A = np.asarray(X, dtype=np.float64)
     if A.ndim != 2 or A.shape[1] != model.nin:
         raise ValueError(f"X must have shape (n, {model.nin}), got {A.shape}")
+    outputs = []
     for (W, b), name in zip(weights(model), _activations(model)):
         A = _ACTIVATIONS[name][0](A @ W.T + b)
-    return A
+        outputs.append(A)
+    return outputs
+
+
+def forward(model: MLP, X) -> Array:
+    """The model's outputs for a batch, ``X`` of shape ``(n, nin)`` -> ``(n, nout)``."""
+    return layer_outputs(model, X)[-1]
+
+
+def sample_losses(loss: str, outputs, y) -> Array:
+    """The loss of each sample, from a batch's outputs ``(n, nout)`` and class labels ``y``,
+    with ``nn.fit``'s targets for each loss (``nn.train``'s table): what ``nn.losses`` gives
+    one sample at a time, here for the whole batch in numpy."""
+    out = np.asarray(outputs, dtype=np.float64)
+    y = np.asarray(y)
+    if out.ndim != 2 or y.shape != (len(out),):
+        raise ValueError(f"outputs must be (n, nout) and y n labels, got shapes {out.shape} and {y.shape}")
+    if loss == "hinge":
+        return np.maximum(1.0 - (2.0 * y - 1.0) * out[:, 0], 0.0)
+    if loss == "binary_cross_entropy":  # softplus(x) - y x, softplus as autograd.scalar writes it
+        x = out[:, 0]
+        return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))) - y * x
+    if loss == "cross_entropy":  # logsumexp(z) - z[c], shifted by the largest logit
+        top = out.max(axis=1)
+        return top + np.log(np.exp(out - top[:, None]).sum(axis=1)) - out[np.arange(len(y)), y]
+    if loss == "mse":  # 0/1 targets on one output, one-hot rows on several
+        targets = y[:, None].astype(np.float64) if out.shape[1] == 1 else np.eye(out.shape[1])[y]
+        return ((out - targets) ** 2).mean(axis=1)
+    raise ValueError(f"loss must be 'hinge', 'binary_cross_entropy', 'cross_entropy' or 'mse', got {loss!r}")
 
 
 def _output_gradient(loss: str, a: Array, target) -> Array:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from autograd import format_number, grad
+from autograd import Player, format_number, grad
 from autograd.picture import Edge, Group, Node, Picture
 from autograd.render import Diagram, group_width, render
 from autograd.text import check_precision
@@ -21,7 +21,7 @@ from . import losses as loss_functions
 from .layers import MLP, as_inputs, input_names
 
 SHOWS = ("weight", "grad")
-_POSITIVE, _NEGATIVE, _ZERO = "#2563eb", "#ea580c", "#9ca3af"
+POSITIVE, NEGATIVE, _ZERO = "#2563eb", "#ea580c", "#9ca3af"  # also the training view's
 _WIDTHS = (0.4, 4.0)  # pen widths of the smallest and the largest connection
 _CHAR = 5.6  # points per character of 10-point text, generous
 _LABEL_HEIGHT = 12.0
@@ -51,6 +51,48 @@ def draw_network(model: MLP, x=None, target=None, loss: str | Callable | None = 
     numbers either way. ``caption`` is a first line for the text under the picture (which
     sample it is, say), above the description of what is shown.
     """
+    run = _checked_pass(model, x, target, loss, show, max_labels, precision, legend, caption)
+    return render(_Builder(model, run, show, max_labels, precision, legend, caption).picture())
+
+
+def animate_network(model: MLP, x, target, loss: str | Callable, *, max_labels: int = 60, precision: int = 4,
+                    caption: str | None = None) -> Player:
+    """The seeds' layer-wise backward pass of one sample, a layer a step, in ``autograd``'s player.
+
+    Step 0 is the forward pass: ``a`` on every unit, no ``δ`` yet, the connections grey.
+    Step 1 gives the output layer's ``δ = dL/dz`` (from the loss), and each connection into
+    it ``dL/dw = δ a`` (``a`` of the unit it comes from); each later step goes one layer back:
+    ``δ = (Wᵀ δ_next) ⊙ g'(z)``, and the ``dL/dw`` into that layer. The last step is
+    ``draw_network(model, x, target, loss, show="grad")``. Arguments as ``draw_network``'s;
+    ``caption`` (which sample it is) starts every step's text.
+    """
+    return Player(_step_pictures(model, x, target, loss, max_labels, precision, caption),
+                  f"the backward pass of one sample through {model!r}, a layer a step")
+
+
+def _step_pictures(model: MLP, x, target, loss, max_labels: int, precision: int, caption: str | None) -> list:
+    """``animate_network``'s pictures, one a step."""
+    if target is None:
+        raise ValueError("animate_network steps through a backward pass: give x, target and loss")
+    run = _checked_pass(model, x, target, loss, "grad", max_labels, precision, True, caption)
+    depth = len(model.layers)
+    texts = [f"Step 0 of {depth}: the forward pass, a = g(z) with z = w·a + b on every unit, then the loss. "
+             f"No δ yet."]
+    for step in range(1, depth + 1):
+        k = depth - step
+        if step == 1:
+            how = "straight from the loss"
+        else:
+            how = f"the δ of L{k + 1} sent back along the weights, times g'(z): δ = (Wᵀ δ) ⊙ g'(z)"
+        texts.append(f"Step {step} of {depth}: layer L{k}'s δ = dL/dz, {how}; and each connection into it "
+                     f"gets dL/dw = δ · a (a of the unit it comes from).")
+    prefix = "" if caption is None else caption + "\n"
+    return [_Builder(model, run, "grad", max_labels, precision, True, prefix + text, known=step).picture()
+            for step, text in enumerate(texts)]
+
+
+def _checked_pass(model, x, target, loss, show, max_labels, precision, legend, caption) -> _Pass:
+    """Every argument of ``draw_network`` checked, and the sample's pass computed."""
     if type(model) is not MLP:
         raise TypeError(f"model must be an nn.MLP, got {type(model).__name__}")
     if show not in SHOWS:
@@ -69,8 +111,7 @@ def draw_network(model: MLP, x=None, target=None, loss: str | Callable | None = 
     if show == "grad" and target is None:
         raise ValueError("show='grad' needs x, target and loss, to compute dL/dw")
     loss_fn = _loss_function(loss) if loss is not None else None
-    run = _Pass(model, x, target, loss_fn)
-    return render(_Builder(model, run, show, max_labels, precision, legend, caption).picture())
+    return _Pass(model, x, target, loss_fn)
 
 
 def _loss_function(loss) -> Callable:
@@ -121,11 +162,18 @@ class _Pass:
 
 
 class _Builder:
+    """The picture of ``run``; ``known`` (stepping a backward pass) is how many layers, from
+    the output back, have their δ and dL/dw worked out so far; None shows them all."""
+
     def __init__(self, model: MLP, run: _Pass, show: str, max_labels: int, precision: int, legend: bool,
-                 caption: str | None):
+                 caption: str | None, known: int | None = None):
         self.model, self.run, self.show = model, run, show
         self.max_labels, self.legend, self.caption = max_labels, legend, caption
-        self.precision = precision
+        self.precision, self.known = precision, known
+
+    def knows(self, k: int) -> bool:
+        """Whether layer ``k``'s δ (and the dL/dw into it) is worked out in this picture."""
+        return self.known is None or k >= len(self.model.layers) - self.known
 
     def num(self, x: float) -> str:
         return format_number(x, self.precision)
@@ -133,15 +181,20 @@ class _Builder:
     def picture(self) -> Picture:
         model = self.model
         columns = [model.nin] + [layer.nout for layer in model.layers]
-        lines = self.unit_lines()
         starts = [sum(columns[:c]) for c in range(len(columns))]
-        per_column = [lines[start : start + n] for start, n in zip(starts, columns)]
-        # A tall column (64 pixels) shows one number per unit (the rest are in the tooltips),
-        # in small circles; every other column shows all of its lines.
-        per_column = [[unit[-1:] if c == 0 else unit[:1] for unit in units] if len(units) > _COMPACT else units
-                      for c, units in enumerate(per_column)]
+
+        def by_column(lines):
+            per_column = [lines[start : start + n] for start, n in zip(starts, columns)]
+            # A tall column (64 pixels) shows one number per unit (the rest are in the
+            # tooltips), in small circles; every other column shows all of its lines.
+            return [[unit[-1:] if c == 0 else unit[:1] for unit in units] if len(units) > _COMPACT else units
+                    for c, units in enumerate(per_column)]
+
+        per_column = by_column(self.unit_lines())
+        # Sized for every number, so the steps of a pass share one layout.
         diameters = [max(_MIN_DIAMETER, max(len(t) for unit in units for t in unit) * _CHAR + 12.0,
-                         max(len(unit) for unit in units) * 13.0 + 8.0) for units in per_column]
+                         max(len(unit) for unit in units) * 13.0 + 8.0)
+                     for units in by_column(self.unit_lines(sizing=True))]
         groups = tuple(Group(f"c{c}", self.column_caption(c)) for c in range(len(columns)))
         widths = [group_width(d, g.caption) for d, g in zip(diameters, groups)]
         heights = [n * (d + 14.0) for n, d in zip(columns, diameters)]
@@ -154,11 +207,14 @@ class _Builder:
         for c, (units, d) in enumerate(zip(per_column, diameters)):
             n = len(units)
             role = "input" if c == 0 else ("output" if c == len(columns) - 1 else "intermediate")
+            stepped = self.known is not None and c > 0
+            current = frozenset({"current"}) if stepped and c - 1 == len(model.layers) - self.known else frozenset()
             for i, text in enumerate(units):
                 key = keys[(c, i)] = f"u{starts[c] + i}"
                 y = ((n - 1) / 2 - i) * (d + 14.0)  # each column centred on the same line, n0 on top
-                nodes.append(Node(key, tuple(text), role, tooltip=self.unit_tooltip(c, i), group=f"c{c}",
-                                  shape="circle", position=(c * gap_x, y), size=(d, d)))
+                faint = frozenset(j for j, line in enumerate(text) if line == "δ ?")
+                nodes.append(Node(key, tuple(text), role, current, tooltip=self.unit_tooltip(c, i), group=f"c{c}",
+                                  shape="circle", faint=faint, position=(c * gap_x, y), size=(d, d)))
         # Where each column's box will be drawn, so no number sits on its edge.
         boxes = {c * gap_x: w / 2 + 2.0 for c, w in enumerate(widths)}
         edges = self.connections(keys, nodes, boxes)
@@ -167,7 +223,8 @@ class _Builder:
         return Picture(tuple(nodes), tuple(edges), groups, text, legend)
 
     # -- units -----------------------------------------------------------------------------
-    def unit_lines(self) -> list[list[str]]:
+    def unit_lines(self, sizing: bool = False) -> list[list[str]]:
+        """Each unit's lines; ``sizing``: with every δ, as the last step of a pass shows them."""
         run, out = self.run, []
         for i in range(self.model.nin):
             out.append([f"x{i}"] + ([self.num(run.inputs[i])] if run.inputs is not None else []))
@@ -177,7 +234,7 @@ class _Builder:
                 if run.inputs is not None:
                     lines.append(f"a {self.num(run.a[k][j])}")
                 if run.delta:
-                    lines.append(f"δ {self.num(run.delta[k][j])}")
+                    lines.append(f"δ {self.num(run.delta[k][j])}" if sizing or self.knows(k) else "δ ?")
                 lines.append(f"b {self.num(neuron.b.data)}")
                 out.append(lines)
         return out
@@ -191,7 +248,7 @@ class _Builder:
         lines = [f"{name} ({self.model.layers[c - 1].activation})", f"b = {neuron.b.data!r}"]
         if run.inputs is not None:
             lines += [f"z = {run.z[c - 1][i]!r}", f"a = {run.a[c - 1][i]!r}"]
-        if run.delta:
+        if run.delta and self.knows(c - 1):
             lines += [f"δ = dL/dz = {run.delta[c - 1][i]!r}", f"dL/db = {run.dw[neuron.b]!r}"]
         return "\n".join(lines)
 
@@ -207,9 +264,10 @@ class _Builder:
         for k, layer in enumerate(self.model.layers):
             for j, neuron in enumerate(layer.neurons):
                 for i, w in enumerate(neuron.w):
-                    shown = w.data if self.show == "weight" else self.run.dw[w]
+                    # None: a dL/dw the pass has not reached yet
+                    shown = w.data if self.show == "weight" else self.run.dw[w] if self.knows(k) else None
                     values.append((k, i, j, w, shown))
-        largest = max((abs(v) for *_, v in values if math.isfinite(v)), default=0.0)
+        largest = max((abs(v) for *_, v in values if v is not None and math.isfinite(v)), default=0.0)
         labelled = len(values) <= self.max_labels
         where = {n.key: n.position for n in nodes}
         lines = [(where[keys[(k, i)]], where[keys[(k + 1, j)]]) for k, i, j, _, _ in values]
@@ -217,6 +275,10 @@ class _Builder:
         edges = []
         for index, (k, i, j, w, shown) in enumerate(values):
             tail, head = keys[(k, i)], keys[(k + 1, j)]
+            if shown is None:
+                edges.append(Edge(tail, head, tooltip=f"{w.label} = {w.data!r}\ndL/d{w.label}: not yet",
+                                  emphasis=frozenset({"pending"})))
+                continue
             text = self.num(shown) if labelled else ""
             at = 0.5
             if text:
@@ -225,13 +287,13 @@ class _Builder:
                     text = ""
                 else:
                     placed.append(box)
-            edges.append(Edge(tail, head, text, self.edge_tooltip(w, shown), color=_colour(shown),
-                              width=_width(shown, largest), label_at=at))
+            edges.append(Edge(tail, head, text, self.edge_tooltip(w, k), color=connection_colour(shown),
+                              width=connection_width(shown, largest), label_at=at))
         return edges
 
-    def edge_tooltip(self, w, shown: float) -> str:
+    def edge_tooltip(self, w, k: int) -> str:
         text = f"{w.label} = {w.data!r}"
-        if self.run.dw:
+        if self.run.dw and self.knows(k):
             text += f"\ndL/d{w.label} = {self.run.dw[w]!r}"
         return text
 
@@ -247,23 +309,28 @@ class _Builder:
         if run.loss_value is not None:
             sample += f", {run.loss_name} loss {self.num(run.loss_value)}"
         shown = "the weights w" if self.show == "weight" else "dL/dw"
+        if self.known is not None and self.known < len(self.model.layers):
+            what, shown = what + " (δ ? not yet)", shown + " (grey: not yet)"
         return f"One sample, {sample}. Units: {what}, b = bias. Connections: {shown}."
 
     def key(self) -> tuple[tuple[str, str], ...]:
         what = "weight w" if self.show == "weight" else "dL/dw"
+        later = "; grey dotted: not worked out yet" if self.known is not None else ""
         return (("input", "input"), ("intermediate", "hidden unit"), ("output", "output unit"),
-                ("edge", f"connection: {what}, blue > 0, orange < 0, width ∝ size"))
+                ("edge", f"connection: {what}, blue > 0, orange < 0, width ∝ size{later}"))
 
 
-def _colour(value: float) -> str:
+def connection_colour(value: float) -> str:
+    """Blue for a positive number, orange for a negative one, grey for 0."""
     if value > 0:
-        return _POSITIVE
+        return POSITIVE
     if value < 0:
-        return _NEGATIVE
+        return NEGATIVE
     return _ZERO
 
 
-def _width(value: float, largest: float) -> float:
+def connection_width(value: float, largest: float) -> float:
+    """The pen width of a connection carrying ``value``: in proportion to ``largest``."""
     thin, thick = _WIDTHS
     if not math.isfinite(value):
         return thick

@@ -33,6 +33,7 @@ from . import batch_loss, losses
 from .data import signed_labels
 from .module import Module
 from .optim import Adam, Optimizer
+from .recording import Recording, check_record
 
 __all__ = ["LOSSES", "History", "evaluate", "fit", "predict"]
 
@@ -59,6 +60,7 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    recording: Recording | None = None
 
 
 def _check_data(X, y, model: Module, name: str = "") -> tuple[list[tuple], np.ndarray, int]:
@@ -141,7 +143,8 @@ def _check_fit_arguments(optimizer, epochs, batch_size, callback, validation) ->
 def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None = None,
         epochs: int = 100, batch_size: int | None = None, shuffle: bool = True, seed=None,
         validation: tuple | None = None, progress: bool | None = None,
-        callback: Callable[[int, History], None] | None = None) -> History:
+        callback: Callable[[int, History], None] | None = None,
+        record: int | None = None, watch: bool = False) -> History:
     """Train ``model`` on ``(X, y)`` and return the per-epoch ``History``.
 
     ``optimizer`` defaults to ``Adam(model.parameters(), lr=0.01)``. ``batch_size=None`` (or
@@ -151,8 +154,15 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
     ``val_accuracy``). ``progress`` shows a tqdm bar (``None``: only when stderr is a
     terminal). ``callback(epoch, history)`` runs after every epoch. Every argument is checked
     before the first epoch.
+
+    ``record=k`` keeps a frame (``nn.recording.Frame``: the state, the scores, each unit's
+    map over the plane) before the first epoch, after every k-th and after the last, in
+    ``history.recording``. ``watch=True`` (with ``record``) also shows the frames in Jupyter
+    as they come, in one output updated in place, drawing only as often as keeps the drawing
+    under a tenth of the training time (``nn.training_view.LiveView``).
     """
     _check_fit_arguments(optimizer, epochs, batch_size, callback, validation)
+    check_record(record, watch, model)
     rows, y, nout = _check_data(X, y, model)
     targets = targets_for(loss, y, nout)
     validate = None if validation is None else _Scorer(model, *validation, loss, name="_val")
@@ -167,6 +177,14 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
     show = sys.stderr.isatty() if progress is None else bool(progress)
     history = History()
     start = time.perf_counter()
+    live = None
+    if record is not None:
+        history.recording = Recording(model, X, y, validation, loss, threshold, record, epochs)
+        if watch:
+            from .training_view import LiveView  # drawing is loaded only when asked for
+
+            live = LiveView(history.recording, start)
+        _keep_frame(history, model, 0, live)
     bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not show, dynamic_ncols=True)
     for epoch in bar:
         order = rng.permutation(n).tolist() if shuffle and batch_size < n else range(n)
@@ -189,11 +207,21 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
             history.val_accuracy.append(val_accuracy)
             shown.update(val_loss=f"{val_loss:.4f}", val_acc=f"{val_accuracy:.3f}")
         bar.set_postfix(shown, refresh=False)
+        if history.recording is not None and history.recording.due(epoch + 1):
+            _keep_frame(history, model, epoch + 1, live)
         if callback is not None:
             callback(epoch, history)
     bar.close()
+    if live is not None:
+        live.finish()
     history.seconds = time.perf_counter() - start
     return history
+
+
+def _keep_frame(history: History, model: Module, epoch: int, live) -> None:
+    history.recording.capture(model, epoch, history)
+    if live is not None:
+        live.offer()
 
 
 def evaluate(model: Module, X, y, loss: str = "hinge") -> tuple[float, float]:

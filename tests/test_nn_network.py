@@ -132,3 +132,56 @@ def test_bad_arguments_are_named(kwargs, error, message):
         nn.draw_network(MLP(2, [2, 1], seed=0), **kwargs)
     with pytest.raises(TypeError, match="model must be an nn.MLP, got Neuron"):
         nn.draw_network(nn.Neuron(2))
+
+
+# -- the backward pass a layer a step -------------------------------------------------------------
+def test_animate_network_reveals_the_seeds_deltas_a_layer_a_step():
+    model = MLP(2, [4, 3, 2], activation="tanh", seed=5)
+    x, target = [0.3, -0.8], [1.0, 0.0]
+    steps = network._step_pictures(model, x, target, "mse", 60, 4, "Point 7:")
+    oracle = matrix.gradients(model, x, target, loss="mse")  # numpy, the seeds' algorithm: db = δ
+    assert len(steps) == 4
+    layout = [(n.key, n.position, n.size) for n in steps[-1].nodes]
+    for step, p in enumerate(steps):
+        assert p.caption.startswith(f"Point 7:\nStep {step} of 3: ")
+        assert [(n.key, n.position, n.size) for n in p.nodes] == layout  # one layout for every step
+        hidden = units(p)[2:]
+        starts = [0, 4, 7]
+        for k, (_, db) in enumerate(oracle):
+            known = k >= 3 - step
+            for j, delta in enumerate(db):
+                node = hidden[starts[k] + j]
+                line = next(line for line in node.lines if line.startswith("δ"))
+                assert line == (f"δ {format_number(delta)}" if known else "δ ?")
+                assert (node.lines.index(line) in node.faint) == (not known)
+                assert ("current" in node.emphasis) == (step > 0 and k == 3 - step)
+        # the connections into a layer carry dL/dw once its δ is known, and wait in grey before
+        edges = iter(p.edges)
+        for k, (dW, _) in enumerate(oracle):
+            for j in range(dW.shape[0]):
+                for i in range(dW.shape[1]):
+                    edge = next(edges)
+                    if k >= 3 - step:
+                        assert edge.label in ("", format_number(dW[j, i])) and "pending" not in edge.emphasis
+                        assert edge.color == network.connection_colour(dW[j, i])
+                    else:
+                        assert edge.label == "" and edge.emphasis == frozenset({"pending"})
+    assert "Step 1 of 3: layer L2's δ = dL/dz, straight from the loss" in steps[1].caption
+    assert "Step 3 of 3: layer L0's δ = dL/dz, the δ of L1 sent back along the weights" in steps[3].caption
+
+
+@needs_dot
+def test_animate_network_is_a_player_whose_last_step_is_the_whole_backward_pass():
+    model = MLP(2, [3, 1], activation="sigmoid", seed=1)
+    player = nn.animate_network(model, [0.2, 0.4], 1.0, "binary_cross_entropy")
+    assert len(player) == 3 and player.captions[0].startswith("Step 0 of 2: the forward pass")
+    whole = picture_of(model, x=[0.2, 0.4], target=1.0, loss="binary_cross_entropy", show="grad")
+    last = network._step_pictures(model, [0.2, 0.4], 1.0, "binary_cross_entropy", 60, 4, None)[-1]
+    assert [n.lines for n in last.nodes] == [n.lines for n in whole.nodes]
+    assert [(e.label, e.color, e.width) for e in last.edges] == [(e.label, e.color, e.width) for e in whole.edges]
+    assert "step 0 of 2" in player.html()
+
+
+def test_animate_network_needs_a_target():
+    with pytest.raises(ValueError, match="animate_network steps through a backward pass: give x, target and loss"):
+        nn.animate_network(MLP(2, [2, 1], seed=0), [0.1, 0.2], None, None)

@@ -1,5 +1,6 @@
 """animate(): a player of the steps that needs no kernel, tested as files and in a real browser."""
 
+import contextlib
 import re
 import shutil
 import sys
@@ -161,8 +162,9 @@ def test_step_slider_with_widgets():
 # -- in a real browser -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextlib.contextmanager
+def browser_session():
+    """Headless Chromium driven by selenium (skips the test when either is missing)."""
     if CHROMIUM is None or CHROMEDRIVER is None:
         pytest.skip("the player's browser test needs Chromium and its driver: "
                     "sudo apt-get install chromium chromium-driver (make test installs them)")
@@ -181,6 +183,12 @@ def browser():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with browser_session() as driver:
+        yield driver
 
 
 def _visible_step(driver) -> int:
