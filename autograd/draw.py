@@ -23,7 +23,7 @@ from .forward import forward_tangents
 from .paths import Path
 from .picture import Edge, Group, Node, Picture
 from .render import Diagram, GraphvizNotFoundError, legend_text, render
-from .steps import BackwardState, ForwardStep, Step, backward_steps, forward_steps
+from .steps import BackwardState, ForwardStep, Step, backward_steps_apart, check_leaves, forward_steps
 from .text import check_precision, constants, format_number, node_name
 from .value import Parameter, Value
 
@@ -93,9 +93,9 @@ def draw_step(root: Value, k: int, *, direction: str = "backward", leaves: bool 
     """Draw ``root``'s graph as a pass stands after step ``k``.
 
     ``direction="backward"``: step 0 is the forward pass done with the root seeded, step k
-    the k-th node to send its gradient (``backward_steps(root, leaves)``). The pass runs on
-    the grads the graph holds now, as ``backward_steps`` would, and every grad is put back
-    afterwards. Complete grads are solid, grads still being summed dashed with how many of
+    the k-th node to send its gradient (``backward_steps(root, leaves)``). The pass is
+    computed apart from the graph, from the grads its leaves hold now, and changes no
+    grad. Complete grads are solid, grads still being summed dashed with how many of
     their contributions have arrived; the step's node is red and its edges say what they
     sent (``× 0.5 → -0.14``). ``direction="forward"``: step k has the first k op nodes
     computed (``forward_steps``) and the rest greyed out. The step's text is the caption.
@@ -105,6 +105,7 @@ def draw_step(root: Value, k: int, *, direction: str = "backward", leaves: bool 
         raise ValueError(f"direction must be 'backward' or 'forward', got {direction!r}")
     if isinstance(k, bool) or not isinstance(k, int):
         raise TypeError(f"k must be an int, got {type(k).__name__}")
+    check_leaves(leaves)
     order = topological_order(root)
     total = sum(1 for node in order if node.parents or (leaves and direction == "backward"))
     if not 0 <= k <= total:
@@ -113,16 +114,9 @@ def draw_step(root: Value, k: int, *, direction: str = "backward", leaves: bool 
         for step in forward_steps(root):
             if step.number == k:
                 return draw(root, step=step, **options)
-    grads_before = [(node, node.grad) for node in order]
-    steps = backward_steps(root, leaves=leaves)
-    try:
-        for step in steps:
-            if step.number == k:
-                return draw(root, step=step, **options)
-    finally:
-        steps.close()
-        for node, grad in grads_before:
-            node.grad = grad
+    for step in backward_steps_apart(root, order, leaves):
+        if step.number == k:
+            return draw(root, step=step, **options)
     raise AssertionError("unreachable: k was checked against the number of steps")
 
 

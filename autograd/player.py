@@ -24,7 +24,7 @@ from pathlib import Path
 from .backprop import topological_order
 from .picture import Picture
 from .render import Layout, lay_out, render
-from .steps import backward_steps, forward_steps
+from .steps import backward_steps_apart, check_leaves, forward_steps
 from .value import Value
 
 DIRECTIONS = ("backward", "forward", "both")
@@ -146,8 +146,8 @@ def animate(root: Value, direction: str = "backward", *, leaves: bool = False, t
     ``tangents`` (``{x: 1.0}``) shows forward mode in the forward frames: each node's tangent,
     and what each edge sends.
 
-    The backward pass runs on the grads the graph holds now, as ``backward_steps`` would,
-    and every grad is put back afterwards. A pass of more than ``max_frame_nodes`` frames x
+    The backward pass is computed apart from the graph, from the grads its leaves hold
+    now, and changes no grad. A pass of more than ``max_frame_nodes`` frames x
     nodes is refused with ``ValueError`` before any drawing.
     """
     from .draw import picture
@@ -156,6 +156,7 @@ def animate(root: Value, direction: str = "backward", *, leaves: bool = False, t
         raise ValueError(f"direction must be one of {', '.join(map(repr, DIRECTIONS))}, got {direction!r}")
     if isinstance(max_frame_nodes, bool) or not isinstance(max_frame_nodes, int) or max_frame_nodes < 1:
         raise ValueError(f"max_frame_nodes must be a positive int, got {max_frame_nodes!r}")
+    check_leaves(leaves)
     order = topological_order(root)
     interior = sum(1 for node in order if node.parents)
     frames = 0
@@ -174,14 +175,7 @@ def animate(root: Value, direction: str = "backward", *, leaves: bool = False, t
     if direction in ("forward", "both"):
         pictures += [picture(root, step=step, **draw_options) for step in forward_steps(root, tangents)]
     if direction in ("backward", "both"):
-        grads_before = [(node, node.grad) for node in order]
-        steps = backward_steps(root, leaves=leaves)
-        try:
-            pictures += [picture(root, step=step, **draw_options) for step in steps]
-        finally:
-            steps.close()
-            for node, grad in grads_before:
-                node.grad = grad
+        pictures += [picture(root, step=step, **draw_options) for step in backward_steps_apart(root, order, leaves)]
     name = root.label or root.op or "root"
     return Player(pictures, f"{direction} pass of {name}" if direction != "both" else f"forward and backward passes of {name}")
 
