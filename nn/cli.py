@@ -374,6 +374,14 @@ def write_outputs(folder: Path, args, model: MLP, history: History, parts: tuple
     return files
 
 
+def _refuse_divergence(args, losses: list[tuple[str, float | None]]) -> None:
+    """Stop the run, writing nothing, at the first loss (with what it was) that is not finite."""
+    for what, loss in losses:
+        if loss is not None and not math.isfinite(loss):
+            _exit(f"training diverged: {what}; try a smaller --lr than {args.lr:g}. "
+                  f"Nothing was written to {args.out}", status=1)
+
+
 def _summary(args, scores: dict, history: History, files: dict) -> str:
     name = args.dataset if args.dataset != "digits" else f"digits {args.task}"
     if scores["test_accuracy"] is None:
@@ -410,12 +418,15 @@ def main(argv: list[str] | None = None) -> int:
                       validation=None if X_test is None else (X_test, y_test),
                       progress=tty and not args.quiet,
                       callback=None if tty or args.quiet else _progress_lines(args.epochs))
-        diverged = [e for e, v in enumerate(history.loss, 1) if not math.isfinite(v)]
-        if diverged:
-            _exit(f"training diverged: the loss was {history.loss[diverged[0] - 1]} in epoch {diverged[0]}; "
-                  f"try a smaller --lr than {args.lr:g}. Nothing was written to {args.out}", status=1)
+        _refuse_divergence(args, [(f"the loss was {v} in epoch {e}", v) for e, v in enumerate(history.loss, 1)])
         train_loss, train_accuracy = evaluate(model, X_train, y_train, args.loss)
         test_loss, test_accuracy = (None, None) if X_test is None else evaluate(model, X_test, y_test, args.loss)
+        # Each epoch's mean loss may be finite while the trained model's is not (the last
+        # update overflowed): what is saved and reported must be finite too.
+        _refuse_divergence(args, [(f"the trained model's loss on the training set is {train_loss}", train_loss),
+                                  (f"the trained model's loss on the test set is {test_loss}", test_loss),
+                                  *((f"the test loss was {v} in epoch {e}", v)
+                                    for e, v in enumerate(history.val_loss, 1))])
         scores = {"train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
                   "train_loss": train_loss, "test_loss": test_loss}
         files = write_outputs(staging, args, model, history, parts, names, scores)
@@ -434,7 +445,9 @@ def main(argv: list[str] | None = None) -> int:
                         "test_loss": history.val_loss, "test_accuracy": history.val_accuracy},
             "files": files,
         }
-        (staging / files["metrics"]).write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
+        # Strict JSON: a number that is not finite has no JSON form, and raises here.
+        (staging / files["metrics"]).write_text(json.dumps(metrics, indent=1, allow_nan=False) + "\n",
+                                                encoding="utf-8")
         publish(staging, args.out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # gone already unless the run failed

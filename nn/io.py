@@ -73,10 +73,15 @@ def save(model: Module, path: str | os.PathLike) -> None:
         raise ValueError(f"cannot save: parameter {bad[0][0]!r} is {bad[0][1]!r}; "
                          "model files hold finite numbers only")
     header = {"format": FORMAT, "version": VERSION, "model": {"type": kind, **model.config()}}
-    lines = [f" {json.dumps(key)}: {json.dumps(value)}," for key, value in header.items()]
-    entries = [f"  {json.dumps(name)}: {json.dumps(value)}" for name, value in model.state_dict().items()]
+    lines = [f" {_strict(key)}: {_strict(value)}," for key, value in header.items()]
+    entries = [f"  {_strict(name)}: {_strict(value)}" for name, value in model.state_dict().items()]
     text = "{\n" + "\n".join(lines) + '\n "parameters": {\n' + ",\n".join(entries) + "\n }\n}\n"
     _write_atomically(Path(os.path.realpath(path)), text)
+
+
+def _strict(value) -> str:
+    # JSON has no NaN or Infinity: such a number raises rather than being written as one.
+    return json.dumps(value, allow_nan=False)
 
 
 def _write_atomically(target: Path, text: str) -> None:

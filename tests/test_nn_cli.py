@@ -398,3 +398,23 @@ def test_torch_out_writes_the_trained_model_as_a_state_dict(tmp_path):
     assert abs(net(torch.tensor([x], dtype=torch.float64)).item() - model(x).data) <= 1e-12
     # a later run without the flag may replace a folder holding an earlier run's .pt
     run(tmp_path, "--epochs", "1")
+
+
+def test_a_run_whose_final_losses_are_not_finite_writes_nothing(tmp_path, capsys):
+    # The report: every epoch's mean loss was finite, but the trained model's was inf, and
+    # metrics.json said "train_loss": Infinity, which is not JSON.
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as info:
+        main(["--optimizer", "sgd", "--lr", "10", "--momentum", "0.99", "--loss", "mse", "--epochs", "4",
+              "--batch-size", "0", "--out", str(out), "--quiet"])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert "training diverged: the trained model's loss on the training set is" in err
+    assert f"Nothing was written to {out}" in err
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_metrics_json_is_strict_json(tmp_path):
+    out, _ = run(tmp_path, "--samples", "20", "--epochs", "1")
+    text = (out / "metrics.json").read_text()
+    json.loads(text, parse_constant=lambda name: pytest.fail(f"metrics.json holds {name}"))
