@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .backprop import topological_order
 from .picture import Picture
-from .render import Layout, lay_out, render
+from .render import Layout, lay_out, printable, render
 from .steps import backward_steps_apart, check_leaves, forward_steps
 from .value import Value
 
@@ -38,7 +38,7 @@ class Player:
     """
 
     def __init__(self, pictures: list[Picture], title: str):
-        self.title = title
+        self.title = printable(title)
         self.captions = [p.caption for p in pictures]
         self._pictures = [replace(p, caption="", legend=_union_legend(pictures)) for p in pictures]
         self._layout: Layout | None = None
@@ -95,9 +95,9 @@ class Player:
             f'<div class="frame" data-step="{k}"{"" if k == 0 else " hidden"}>{_inline_svg(svg, k)}</div>'
             for k, svg in enumerate(self.svgs())
         )
-        captions = json.dumps(self.captions, ensure_ascii=False).replace("</", "<\\/")
-        return _PAGE.format(title=html.escape(self.title), frames=frames, captions=captions,
-                            last=len(self) - 1, first_caption=html.escape(self.captions[0]))
+        texts = [printable(caption) for caption in self.captions]
+        return _PAGE.format(title=html.escape(self.title), frames=frames, captions=_script_text(texts),
+                            last=len(self) - 1, first_caption=html.escape(texts[0]))
 
     def _repr_html_(self) -> str:
         # An iframe keeps the page's script and styles to itself in any notebook front end.
@@ -199,7 +199,7 @@ def step_slider(root: Value, direction: str = "backward", **options):
 
     def show(change=None) -> None:
         k = slider.value
-        view.value = _inline_svg(svgs[k], k) + f"<pre>{html.escape(player.captions[k])}</pre>"
+        view.value = _inline_svg(svgs[k], k) + f"<pre>{html.escape(printable(player.captions[k]))}</pre>"
 
     slider.observe(show, names="value")
     show()
@@ -231,6 +231,12 @@ def _envelope(pictures: list[Picture]) -> Picture:
     edges = [replace(e, label=max((p.edges[i].label for p in pictures), key=len))
              for i, e in enumerate(first.edges)]
     return replace(first, nodes=tuple(nodes), edges=tuple(edges))
+
+
+def _script_text(value) -> str:
+    """``value`` as JSON to embed in a ``<script>``: every ``<`` written ``\\u003c``, so no
+    text (``</script>``, ``<!--<script>``) can end the script or change how it is parsed."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
 
 
 def _inline_svg(svg: str, k: int) -> str:

@@ -266,21 +266,22 @@ def html_lines(text: str, align: str = "CENTER") -> str:
     Characters that cannot be shown (lone surrogates, control characters) are written as
     their Python escapes, so every label is valid UTF-8 that ``dot`` accepts.
     """
-    shown = _shown(text)
+    shown = printable(text)
     br = "<BR/>" if align == "CENTER" else f'<BR ALIGN="{align}"/>'
     body = br.join(html.escape(line, quote=False) for line in shown.split("\n"))
     return body + br if align != "CENTER" else body
 
 
-def _shown(text: str) -> str:
-    """``text`` with what cannot be shown written as its Python escape (see ``html_lines``)."""
+def printable(text: str) -> str:
+    """``text`` with what cannot be shown (lone surrogates, control characters) written as
+    its Python escape, so it encodes as UTF-8 and shows the same in every output."""
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return "".join(c if c.isprintable() or c == "\n" else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def tooltip(text: str) -> str:
     """Any text as a DOT tooltip: printable, and its backslashes kept as backslashes."""
-    return _shown(text).replace("\\", "\\\\") or " "
+    return printable(text).replace("\\", "\\\\") or " "
 
 
 def _node_html(node: Node) -> str:
