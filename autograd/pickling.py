@@ -7,8 +7,9 @@ node it depends on, in topological order. Each node of the prelude finds its par
 written (or a leaf, written on the spot), so the walk never goes more than one node deep,
 and a node shared by several paths, or by several objects pickled together, stays one node.
 
-Ops are written by name: the built-in ones as the module attribute that holds them, ``x**e``
-as its exponent. A user-defined ``Op`` is written as its name, its two functions (which
+Ops are written by name: the built-in ones as the module attribute that holds them, read
+back only from the engine's own table of ops (any other name is refused), ``x**e`` as its
+exponent. A user-defined ``Op`` is written as its name, its two functions (which
 pickle finds by their qualified names) and its formula; a lambda or a nested function has
 no such name, and pickling an op made of one raises ``TypeError`` naming it
 (``copy.deepcopy`` shares ops, so it works). A local derivative ``MASKED``, a 0.0 known by
@@ -18,7 +19,7 @@ its identity, is written as such, so it still masks after a round trip.
 from __future__ import annotations
 
 import copyreg
-import importlib
+import pickle
 import threading
 from functools import cache
 
@@ -83,22 +84,32 @@ def _restore_node(prelude, data, grad, label, fn, local_grads, parents) -> Value
 
 
 @cache
-def _built_in_ops() -> dict[int, tuple[str, str]]:
-    """``id(op) -> (module, attribute)`` for every op the engine defines."""
+def _built_in_ops() -> dict[tuple[str, str], Op]:
+    """``(module, attribute) -> op`` for every op the engine defines."""
     return {
-        id(obj): (module.__name__, name)
+        (module.__name__, name): obj
         for module in (value, ops)
         for name, obj in vars(module).items()
         if type(obj) is Op
     }
 
 
+@cache
+def _where_built_in() -> dict[int, tuple[str, str]]:
+    return {id(op): where for where, op in _built_in_ops().items()}
+
+
 def _built_in_op(module: str, name: str) -> Op:
-    return getattr(importlib.import_module(module), name)
+    # Only from the table: an unpickler that admits this function must not be handed any
+    # other attribute of any module (os.system) through it.
+    op = _built_in_ops().get((module, name))
+    if op is None:
+        raise pickle.UnpicklingError(f"{module}.{name} is not an op of chainrule")
+    return op
 
 
 def _reduce_op(op: Op):
-    where = _built_in_ops().get(id(op))
+    where = _where_built_in().get(id(op))
     if where is not None:
         return _built_in_op, where
     for role in ("forward", "derivative"):

@@ -4,13 +4,14 @@ cannot write are refused with a message naming them."""
 from __future__ import annotations
 
 import copy
+import io
 import math
 import pickle
 
 import pytest
 
 import nn
-from autograd import MASKED, Op, Value, grad, ops, topological_order
+from autograd import MASKED, Op, Value, grad, ops, pickling, topological_order
 from catalog import CASES, sample_points
 
 
@@ -119,3 +120,42 @@ def test_models_copy_and_pickle(how):
     clone.layers[0].neurons[0].w[0].data += 1.0  # independent
     assert clone.state_dict() != model.state_dict()
     assert math.isfinite(clone([0.5, -1.0]).data)
+
+
+class _OnlyAutograd(pickle.Unpickler):
+    """What a careful user writes: an unpickler that admits chainrule's globals only."""
+
+    def find_class(self, module, name):
+        if module == "autograd" or module.startswith("autograd."):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed")
+
+
+class _Gadget:
+    """Pickles as autograd.pickling._built_in_op("os", "getpid"), then a call of what it gives."""
+
+    def __reduce__(self):
+        return pickling._built_in_op, ("os", "getpid")
+
+    def __call__(self):
+        raise AssertionError("never called while pickling")
+
+
+class _Call:
+    def __reduce__(self):
+        return _Gadget(), ()
+
+
+def test_ops_are_found_only_in_chainrules_own_table_by_name():
+    # The report: _built_in_op imported any module and fetched any attribute, so an
+    # unpickler admitting only autograd.* globals still ran os.system through it.
+    payload = pickle.dumps(_Call())
+    with pytest.raises(pickle.UnpicklingError, match=r"os\.getpid is not an op of chainrule"):
+        _OnlyAutograd(io.BytesIO(payload)).load()
+    with pytest.raises(pickle.UnpicklingError, match=r"autograd\.value\._Mode is not an op of chainrule"):
+        pickling._built_in_op("autograd.value", "_Mode")
+    # Every built-in op still comes back as itself.
+    x = Value(0.5)
+    y = ops.softmax([x.tanh() * 2.0, x.exp(), ops.dot([x], [x], 1.0)])[0] ** 2.0
+    for node in topological_order(y):
+        assert node._fn is None or pickle.loads(pickle.dumps(node._fn)) is node._fn
