@@ -15,13 +15,13 @@ import io
 import json
 import os
 import re
-import secrets
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 from .backprop import topological_order
+from .files import write_atomically
 from .picture import Picture
 from .render import Layout, lay_out, printable, render
 from .steps import backward_steps_apart, check_leaves, forward_steps
@@ -116,13 +116,13 @@ class Player:
             raise ValueError(f"seconds_per_frame must be a number from 0.02 to 60, got {seconds_per_frame!r}")
         suffix = path.suffix.lower()
         if suffix == ".html":
-            _write_atomically(path, self.html().encode("utf-8"))
+            write_atomically(path, self.html().encode("utf-8"), "page")
         elif suffix == ".gif":
-            _write_atomically(path, self._gif(seconds_per_frame))
+            write_atomically(path, self._gif(seconds_per_frame), "GIF")
         elif suffix == "":
             path.mkdir(parents=True, exist_ok=True)
             for k, png in enumerate(self.pngs()):
-                _write_atomically(path / f"step_{k:03d}.png", png)
+                write_atomically(path / f"step_{k:03d}.png", png, "frame")
         else:
             raise ValueError(f"save writes .html, .gif or a folder of PNG frames (a path without a suffix), "
                              f"got {path.name!r}")
@@ -267,21 +267,6 @@ def _with_caption(image, caption: str):
     for i, line in enumerate(lines):
         pen.text((12, image.height + 6 + i * line_height), line, fill="#111827", font=font)
     return out
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new file beside ``path`` and rename it into place, so ``path`` is
-    either as it was or complete. The file gets the usual permissions (0666 less the umask)."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.partial")
-    try:
-        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 _PAGE = """<!DOCTYPE html>

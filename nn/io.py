@@ -23,22 +23,23 @@ literals ``NaN``/``Infinity`` that Python's ``json`` would accept are refused, n
 large for a float are refused, and saving a model with a non-finite parameter raises
 ``ValueError`` (a diverged model would not load back as what was saved).
 
-Saving never leaves a mix: the text goes to a temporary file with a name of its own beside
-the target (so concurrent saves do not share one), is flushed to disk, and is renamed over
-the target, which keeps its permissions; a symlink is written through to the file it
-points to. If anything fails, the temporary file is removed and the target is unchanged.
+Saving never leaves a mix (``autograd.files.write_atomically``): the text goes to a
+temporary file with a name of its own beside the target (so concurrent saves do not share
+one), is flushed to disk, and is renamed over the target, which keeps its permissions; a
+symlink is written through to the file it points to, and a target that is not a regular
+file (a device, a FIFO) is refused. If anything fails (a full disk), the temporary file is
+removed and the target is unchanged.
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import math
 import os
-import secrets
-import stat
 from collections import Counter
 from pathlib import Path
+
+from autograd.files import write_atomically
 
 from .layers import MLP, Layer, Neuron
 from .module import Module
@@ -76,58 +77,12 @@ def save(model: Module, path: str | os.PathLike) -> None:
     lines = [f" {_strict(key)}: {_strict(value)}," for key, value in header.items()]
     entries = [f"  {_strict(name)}: {_strict(value)}" for name, value in model.state_dict().items()]
     text = "{\n" + "\n".join(lines) + '\n "parameters": {\n' + ",\n".join(entries) + "\n }\n}\n"
-    _write_atomically(Path(os.path.realpath(path)), text)
+    write_atomically(path, text.encode("utf-8"), "model")
 
 
 def _strict(value) -> str:
     # JSON has no NaN or Infinity: such a number raises rather than being written as one.
     return json.dumps(value, allow_nan=False)
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    """Replace ``target`` by a file holding ``text``, all at once (see the module docstring)."""
-    if target.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "cannot save a model over a directory", str(target))
-    if not target.parent.is_dir():
-        raise FileNotFoundError(errno.ENOENT, "the directory to save the model in does not exist", str(target.parent))
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = None  # a new file: the mode os.open gives it under the umask, as for any file
-    temp, fd = _new_temporary_file(target)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _fsync_directory(target.parent)
-
-
-def _new_temporary_file(target: Path) -> tuple[Path, int]:
-    """A new file beside ``target`` with a name no other save uses, opened for writing."""
-    while True:
-        temp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.partial")
-        try:
-            return temp, os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Flush the directory entry of a rename to disk, so the new file survives a power cut."""
-    if os.name != "posix":  # other systems cannot open a directory for fsync
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def load(path: str | os.PathLike) -> Module:

@@ -25,10 +25,13 @@ and why, before any ``MLP`` is built.
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from autograd.files import write_atomically
 
 from .layers import LEAKY_RELU_SLOPE, MLP
 
@@ -98,20 +101,15 @@ def save_torch(model: MLP, path: str | os.PathLike) -> None:
     """Write ``to_torch(model).state_dict()`` to ``path`` with ``torch.save`` (float64).
 
     Load it with ``net = nn.to_torch(model_of_the_same_shape)`` and
-    ``net.load_state_dict(torch.load(path))``. The file is written next to its destination
-    and renamed into place, so an interrupted save leaves an earlier file as it was.
+    ``net.load_state_dict(torch.load(path))``. The file is written whole or not at all, as
+    ``nn.save`` writes (``autograd.files.write_atomically``).
     """
     _check_mlp(model, "nn.save_torch")
     path = Path(path)
     torch = require_torch("nn.save_torch")
-    state = to_torch(model).state_dict()
-    partial = path.with_name(path.name + ".partial")
-    try:
-        torch.save(state, partial)
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    data = io.BytesIO()
+    torch.save(to_torch(model).state_dict(), data)
+    write_atomically(path, data.getvalue(), "state dict")
 
 
 def from_torch(module: torch.nn.Module) -> MLP:

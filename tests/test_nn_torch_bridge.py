@@ -442,8 +442,7 @@ def test_an_interrupted_save_leaves_the_earlier_file(torch, tmp_path, monkeypatc
     target.write_bytes(b"the earlier file")
 
     def broken_save(obj, f):
-        with open(f, "wb") as out:
-            out.write(b"half a fi")
+        f.write(b"half a fi")
         raise OSError("disk full")
 
     monkeypatch.setattr(torch, "save", broken_save)
