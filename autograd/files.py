@@ -21,8 +21,13 @@ import secrets
 import stat
 from pathlib import Path
 
-_KINDS = {stat.S_IFIFO: "FIFO", stat.S_IFCHR: "character device", stat.S_IFBLK: "block device",
-          stat.S_IFSOCK: "socket"}
+_KINDS = {stat.S_IFDIR: "directory", stat.S_IFIFO: "FIFO", stat.S_IFCHR: "character device",
+          stat.S_IFBLK: "block device", stat.S_IFSOCK: "socket"}
+
+
+def kind_of(mode: int) -> str:
+    """What ``os.stat(...).st_mode`` says a file is, in words: ``"FIFO"``, ``"directory"``..."""
+    return "regular file" if stat.S_ISREG(mode) else _KINDS.get(stat.S_IFMT(mode), "special file")
 
 
 def write_atomically(path: str | os.PathLike, data: bytes, what: str = "file") -> Path:
@@ -63,9 +68,8 @@ def _existing_mode(target: Path, what: str) -> int | None:
     if stat.S_ISDIR(info.st_mode):
         raise IsADirectoryError(errno.EISDIR, f"cannot save a {what} over a directory", str(target))
     if not stat.S_ISREG(info.st_mode):
-        kind = _KINDS.get(stat.S_IFMT(info.st_mode), "special file")
-        raise ValueError(f"cannot save a {what} to {target}: it is not a regular file (it is a {kind}); "
-                         "save to a regular file")
+        raise ValueError(f"cannot save a {what} to {target}: it is not a regular file "
+                         f"(it is a {kind_of(info.st_mode)}); save to a regular file")
     return stat.S_IMODE(info.st_mode)
 
 

@@ -36,18 +36,19 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 from collections import Counter
-from pathlib import Path
 
-from autograd.files import write_atomically
+from autograd.files import kind_of, write_atomically
 
 from .layers import MLP, Layer, Neuron
 from .module import Module
 
-__all__ = ["FORMAT", "VERSION", "load", "save"]
+__all__ = ["FORMAT", "MAX_BYTES", "VERSION", "load", "save"]
 
 FORMAT = "chainrule.nn"
 VERSION = 1
+MAX_BYTES = 64 * 2**20  # what load reads at most: a model of some 3 million parameters
 
 _MODEL_TYPES: dict[str, type[Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
 # The keys of each type's ``config()``: the constructor arguments that fix the architecture.
@@ -85,13 +86,36 @@ def _strict(value) -> str:
     return json.dumps(value, allow_nan=False)
 
 
-def load(path: str | os.PathLike) -> Module:
-    """Read a model written by ``save``; ``ValueError`` if the file is not exactly that."""
-    raw = Path(path).read_bytes()
+def load(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> Module:
+    """Read a model written by ``save``; ``ValueError`` if the file is not exactly that.
+
+    Only a regular file (or a symlink to one) of at most ``max_bytes`` bytes is read: a FIFO
+    would block and a device such as ``/dev/zero`` never ends, so both are refused before
+    any byte is read.
+    """
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise ValueError(f"max_bytes must be an int of at least 1, got {max_bytes!r}")
     try:
-        return _model_from(_parse(raw))
+        return _model_from(_parse(_read_regular_file(path, max_bytes)))
     except ValueError as error:
         raise ValueError(f"{os.fspath(path)}: not a valid model file: {error}") from None
+
+
+def _read_regular_file(path: str | os.PathLike, max_bytes: int) -> bytes:
+    # O_NONBLOCK: opening a FIFO would otherwise wait for a writer, before fstat can tell.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"it is not a regular file (it is a {kind_of(info.st_mode)})")
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            raw = file.read(max_bytes + 1)  # the file may have grown since fstat
+    finally:
+        os.close(fd)
+    if max(len(raw), info.st_size) > max_bytes:
+        raise ValueError(f"it holds {max(len(raw), info.st_size):,} bytes, more than max_bytes={max_bytes:,}; "
+                         "pass a larger max_bytes to load it")
+    return raw
 
 
 def _refuse_constant(name: str):
@@ -146,7 +170,9 @@ def _check_size(value, key: str) -> int:
 
 
 def _checked_config(description) -> tuple[type[Module], dict]:
-    kind = description.get("type") if isinstance(description, dict) else description
+    if not isinstance(description, dict):
+        raise ValueError(f"model must be a JSON object with a 'type' and the sizes, got {_json_type(description)}")
+    kind = description.get("type")
     if not isinstance(kind, str) or kind not in _MODEL_TYPES:
         raise ValueError(f"model type must be one of {list(_MODEL_TYPES)}, got {kind!r}")
     config = {k: v for k, v in description.items() if k != "type"}
