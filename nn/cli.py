@@ -33,7 +33,7 @@ import numpy as np
 
 from . import data, plots
 from .io import save
-from .layers import ACTIVATIONS, MLP
+from .layers import ACTIVATIONS, MAX_PARAMETERS, MLP, parameter_count
 from .network import draw_network
 from .torch_bridge import require_torch, save_torch
 from .optim import SGD, Adam, Optimizer
@@ -61,6 +61,13 @@ TASKS = {"ten-class": (10, "cross_entropy"), "two-vs-rest": (2, "binary_cross_en
 OUTPUT_FILES = frozenset({"metrics.json", "model.json", "loss.png", "confusion_matrix.png", "decision_boundary.png",
                           "test_images.png", "network.svg", "network.gv"})
 LR_MAX = 10.0
+# Sizes are checked against these before any data or model is made, so a typo (--hidden
+# 1000000000) is refused at once instead of ending in MemoryError minutes later.
+SAMPLES_MAX = 1_000_000
+CLASSES_MAX = 100  # the confusion matrix writes a count in each of its classes² cells
+EPOCHS_MAX = 1_000_000
+STEP_EDGES_MAX = 10_000_000  # a training step's graph, a few hundred MB
+NOISE_MAX = 10.0  # the points lie within about 2 of the origin: more noise only buries them
 
 
 def _noise_defaults() -> str:
@@ -89,15 +96,17 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="digits only: ten-class (softmax + cross-entropy over 0-9) or two-vs-rest (is it a 2? "
                         "one sigmoid output + binary cross-entropy) (default: ten-class)")
     p.add_argument("--samples", type=int,
-                   help="points to generate, 2-D sets only "
+                   help=f"points to generate, 2-D sets only, at most {SAMPLES_MAX:,} (--samples) "
                         f"(default: {_dataset_default('samples', among=data.DATASETS)})")
-    p.add_argument("--classes", type=int, help="classes of spirals and blobs (default: 3)")
+    p.add_argument("--classes", type=int, help=f"classes of spirals and blobs, 2 to {CLASSES_MAX} (default: 3)")
     p.add_argument("--noise", type=float,
-                   help=f"std of the noise on the points, 2-D sets only (default: {_noise_defaults()})")
+                   help=f"std of the noise on the points, 2-D sets only, in [0, {NOISE_MAX:g}] "
+                        f"(default: {_noise_defaults()})")
     p.add_argument("--test-fraction", type=float, default=0.2,
                    help="share of the data held out as a stratified test set; 0 holds out nothing (default: 0.2)")
     p.add_argument("--hidden", type=int, nargs="+", metavar="N",
-                   help=f"hidden layer sizes (default: {_dataset_default('hidden', lambda h: ' '.join(map(str, h)))})")
+                   help=f"hidden layer sizes; the model may have at most {MAX_PARAMETERS:,} parameters "
+                        f"(default: {_dataset_default('hidden', lambda h: ' '.join(map(str, h)))})")
     p.add_argument("--activation", choices=list(ACTIVATIONS),
                    help=f"activation of the hidden layers (default: {_dataset_default('activation')})")
     p.add_argument("--loss", choices=list(LOSSES),
@@ -108,10 +117,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=0.01, help=f"learning rate, in (0, {LR_MAX:g}] (default: 0.01)")
     p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum, in [0, 1) (default: 0.9)")
     p.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight decay, in [0, 1] (default: 0)")
-    p.add_argument("--epochs", type=int, help=f"passes over the training set (default: {_dataset_default('epochs')})")
+    p.add_argument("--epochs", type=int, help=f"passes over the training set, 1 to {EPOCHS_MAX:,} "
+                                              f"(default: {_dataset_default('epochs')})")
     p.add_argument("--batch-size", type=int, default=32,
-                   help="samples per mini-batch; 0 trains on the full batch, as nn.fit's batch_size=None "
-                        "(default: 32)")
+                   help="samples per mini-batch; 0 trains on the full batch, as nn.fit's batch_size=None; "
+                        f"a step's graph may have at most {STEP_EDGES_MAX:,} edges, about two per parameter and "
+                        "sample (default: 32)")
     p.add_argument("--seed", type=int, default=0,
                    help="an int >= 0 seeding the data, the split, the initial weights and the shuffling (default: 0)")
     p.add_argument("--out", default="out",
@@ -153,6 +164,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     _check_numbers(p, args)
     if args.loss in ("hinge", "binary_cross_entropy") and args.classes > 2:
         p.error(f"--loss {args.loss} separates two classes; {args.dataset} has {args.classes}")
+    _check_sizes(p, args)
     if args.torch_out is not None:
         if Path(args.torch_out).name != args.torch_out or not args.torch_out.endswith(".pt") or args.torch_out == ".pt":
             p.error(f"--torch-out must be a file name ending in .pt (written into --out), got {args.torch_out!r}")
@@ -169,18 +181,41 @@ def _check_numbers(p: argparse.ArgumentParser, args: argparse.Namespace) -> None
         if not ok:
             p.error(f"--{flag} must be {expected}, got {getattr(args, flag.replace('-', '_'))!r}")
 
-    require(args.epochs >= 1, "epochs", "at least 1")
+    require(1 <= args.epochs <= EPOCHS_MAX, "epochs", f"from 1 to {EPOCHS_MAX:,}")
     require(min(args.hidden) >= 1, "hidden", "sizes of at least 1")
     require(args.batch_size >= 0, "batch-size", ">= 0 (0 means the full batch)")
     require(args.seed >= 0, "seed", "an int >= 0")
-    require(args.classes >= 2, "classes", "at least 2")
-    require(args.samples >= args.classes, "samples", f"at least the number of classes ({args.classes})")
+    require(2 <= args.classes <= CLASSES_MAX, "classes", f"from 2 to {CLASSES_MAX}")
+    require(args.classes <= args.samples <= SAMPLES_MAX, "samples",
+            f"from the number of classes ({args.classes}) to {SAMPLES_MAX:,}")
     # Finite and in range: inf or an absurd rate would only show up as a nan loss later.
     require(0.0 < args.lr <= LR_MAX, "lr", f"in (0, {LR_MAX:g}]")
     require(0.0 <= args.momentum < 1.0, "momentum", "in [0, 1)")
     require(0.0 <= args.weight_decay <= 1.0, "weight-decay", "in [0, 1]")
-    require(args.noise is None or 0.0 <= args.noise < math.inf, "noise", "a finite number >= 0")
+    require(args.noise is None or 0.0 <= args.noise <= NOISE_MAX, "noise",
+            f"in [0, {NOISE_MAX:g}] (the points lie within about 2 of the origin)")
     require(0.0 <= args.test_fraction < 1.0, "test-fraction", "in [0, 1) (0 holds out nothing)")
+
+
+def _check_sizes(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse a model or a training step too large to build, from the flags alone."""
+    digits = args.dataset == "digits"
+    samples = data.DIGITS_SAMPLES if digits else args.samples
+    features = data.DIGIT_SHAPE[0] * data.DIGIT_SHAPE[1] if digits else 2
+    sizes = [features, *args.hidden, output_size(args.loss, args.classes)]
+    parameters = parameter_count(sizes)
+    if parameters > MAX_PARAMETERS:
+        p.error(f"--hidden {' '.join(map(str, args.hidden))} makes a model of {parameters:,} parameters, "
+                f"more than the limit of {MAX_PARAMETERS:,}")
+    # Each unit's dot node has an edge per weight, per input and to its bias, and one more
+    # leads on from it (its activation, or the loss).
+    per_sample = sum(nout * (2 * nin + 2) for nin, nout in zip(sizes, sizes[1:]))
+    batch = args.batch_size or round(samples * (1.0 - args.test_fraction))
+    if batch * per_sample > STEP_EDGES_MAX:
+        which = f" (the full batch of {batch:,} samples)" if args.batch_size == 0 else ""
+        p.error(f"--batch-size {args.batch_size}{which}: a step through {parameters:,} parameters records about "
+                f"{batch * per_sample:,} edges, more than the limit of {STEP_EDGES_MAX:,}; use a smaller "
+                f"--batch-size (at most {max(1, STEP_EDGES_MAX // per_sample):,}) or --hidden")
 
 
 def _check_out(p: argparse.ArgumentParser, text: str) -> Path:

@@ -41,7 +41,7 @@ from collections import Counter
 
 from autograd.files import kind_of, write_atomically
 
-from .layers import MLP, Layer, Neuron
+from .layers import MLP, Layer, Neuron, parameter_count
 from .module import Module
 
 __all__ = ["FORMAT", "MAX_BYTES", "VERSION", "load", "save"]
@@ -199,8 +199,7 @@ def _fits_a_float(x: int | float) -> bool:
 
 
 def _parameter_count(config: dict) -> int:
-    sizes = [config["nin"], *config.get("nouts", [config.get("nout", 1)])]
-    return sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
+    return parameter_count([config["nin"], *config.get("nouts", [config.get("nout", 1)])])
 
 
 def _model_from(doc: dict) -> Module:

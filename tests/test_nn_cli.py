@@ -198,8 +198,8 @@ def test_help_prints_every_default_once(capsys):
     [
         (["--classes", "3"], "--classes applies to spirals and blobs; moons has 2 classes"),
         (["--batch-size", "-1"], "--batch-size must be >= 0 (0 means the full batch), got -1"),
-        (["--epochs", "0"], "--epochs must be at least 1, got 0"),
-        (["--samples", "1"], "--samples must be at least the number of classes (2), got 1"),
+        (["--epochs", "0"], "--epochs must be from 1 to 1,000,000, got 0"),
+        (["--samples", "1"], "--samples must be from the number of classes (2) to 1,000,000, got 1"),
         (["--hidden", "16", "0"], "--hidden must be sizes of at least 1, got [16, 0]"),
         (["--lr", "-1"], "--lr must be in (0, 10], got -1.0"),
         (["--lr", "0"], "--lr must be in (0, 10], got 0.0"),
@@ -210,8 +210,8 @@ def test_help_prints_every_default_once(capsys):
         (["--momentum", "1"], "--momentum must be in [0, 1), got 1.0"),
         (["--weight-decay", "inf"], "--weight-decay must be in [0, 1], got inf"),
         (["--weight-decay", "nan"], "--weight-decay must be in [0, 1], got nan"),
-        (["--noise", "inf"], "--noise must be a finite number >= 0, got inf"),
-        (["--noise", "-0.1"], "--noise must be a finite number >= 0, got -0.1"),
+        (["--noise", "inf"], "--noise must be in [0, 10] (the points lie within about 2 of the origin), got inf"),
+        (["--noise", "-0.1"], "--noise must be in [0, 10] (the points lie within about 2 of the origin), got -0.1"),
         (["--seed", "-1"], "--seed must be an int >= 0, got -1"),
         (["--test-fraction", "1"], "--test-fraction must be in [0, 1) (0 holds out nothing), got 1.0"),
         (["--test-fraction", "-0.2"], "--test-fraction must be in [0, 1) (0 holds out nothing), got -0.2"),
@@ -418,3 +418,43 @@ def test_metrics_json_is_strict_json(tmp_path):
     out, _ = run(tmp_path, "--samples", "20", "--epochs", "1")
     text = (out / "metrics.json").read_text()
     json.loads(text, parse_constant=lambda name: pytest.fail(f"metrics.json holds {name}"))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--hidden", "1000000000"],
+     "--hidden 1000000000 makes a model of 4,000,000,001 parameters, more than the limit of 1,000,000"),
+    (["--hidden", "5000", "5000"], "--hidden 5000 5000 makes a model of 25,025,001 parameters, more than the limit"),
+    (["--dataset", "blobs", "--classes", "100000", "--samples", "100000"],
+     "--classes must be from 2 to 100, got 100000"),
+    (["--samples", "1000000000"], "--samples must be from the number of classes (2) to 1,000,000, got 1000000000"),
+    (["--epochs", str(10**30)], f"--epochs must be from 1 to 1,000,000, got {10**30}"),
+    (["--hidden", "700", "700"],
+     "--batch-size 32: a step through 493,501 parameters records about 31,584,064 edges, more than the limit "
+     "of 10,000,000; use a smaller --batch-size (at most 10) or --hidden"),
+    (["--batch-size", "0", "--samples", "1000000", "--hidden", "64"],
+     "--batch-size 0 (the full batch of 800,000 samples): a step through 257 parameters records about "),
+    (["--noise", "1e308"], "--noise must be in [0, 10] (the points lie within about 2 of the origin), got 1e+308"),
+], ids=["hidden 1e9", "hidden 5000 5000", "classes 100000", "samples 1e9", "epochs 1e30", "hidden 700 700",
+        "a full batch of 800,000", "noise 1e308"])
+def test_sizes_beyond_the_limits_are_refused_in_one_line_before_any_work(capsys, monkeypatch, args, message):
+    # The report: --hidden 1000000000 ran 69 s and then raised MemoryError; --epochs 10**30
+    # raised OverflowError. The flags are checked before any data or model is made.
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started")
+
+    monkeypatch.setattr(nn.cli, "MLP", no_work)
+    monkeypatch.setattr(nn.cli, "make_dataset", no_work)
+    with pytest.raises(SystemExit) as info:
+        main([*args, "--out", "unused"])
+    assert info.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0], errors
+
+
+def test_the_limits_are_in_the_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for limit in ("at most 1,000,000 (--samples)", "2 to 100", "at most 1,000,000 parameters", "1 to 1,000,000",
+                  "at most 10,000,000 edges", "in [0, 10]"):
+        assert limit in text, limit
