@@ -18,14 +18,18 @@ always holds the files of one whole run.
 from __future__ import annotations
 
 import argparse
+import glob
 import inspect
 import json
 import math
 import os
 import secrets
 import shutil
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import graphviz
@@ -127,7 +131,8 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="an int >= 0 seeding the data, the split, the initial weights and the shuffling (default: 0)")
     p.add_argument("--out", default="out",
                    help="output folder, made if missing; if it exists it may hold only an earlier run's files, "
-                        "which this run replaces together (default: out)")
+                        "which this run replaces together: the new folder is renamed into its place, so it must be "
+                        "not a mount point or the working directory (name a folder inside them) (default: out)")
     p.add_argument("--torch-out", nargs="?", const="model.pt", metavar="NAME.pt",
                    help="also write the trained model as a PyTorch state dict into --out, for "
                         "nn.to_torch(model).load_state_dict(torch.load(...)); needs torch (default: model.pt when "
@@ -223,8 +228,16 @@ def _check_out(p: argparse.ArgumentParser, text: str) -> Path:
     if not text.strip():
         p.error(f"--out must name a folder, got {text!r}")
     out = Path(text)
+    _finish_an_interrupted_swap(_real(out))
     if out.exists() and not out.is_dir():
         p.error(f"--out {text} is a file, not a folder")
+    here = _real(Path.cwd())
+    if _real(out) in (here, *here.parents):
+        p.error(f"--out {text} is the working directory or holds it, which a run would replace; "
+                "name a folder inside it")
+    if os.path.ismount(_real(out)):
+        # Renaming it aside fails (EBUSY), and only after training.
+        p.error(f"--out {text} is a mount point, which a run cannot replace; name a folder inside it")
     foreign = _foreign_files(out)
     if foreign:
         p.error(foreign)
@@ -349,7 +362,12 @@ def make_staging_folder(out: Path) -> Path:
 
 
 def publish(staging: Path, out: Path) -> None:
-    """Put the finished ``staging`` folder in the place of ``out``, and drop the old one."""
+    """Put the finished ``staging`` folder in the place of ``out``, and drop the old one.
+
+    The old folder is renamed aside (``.out.previous-*``) before the new one takes its place.
+    Interrupted between the two renames, the old folder is put back; killed there, the next
+    run puts it back before anything else (``_finish_an_interrupted_swap``).
+    """
     out = _real(out)
     if not out.exists():
         os.rename(staging, out)
@@ -359,8 +377,42 @@ def publish(staging: Path, out: Path) -> None:
         _exit(foreign + "; nothing was written")
     previous = staging.with_name(staging.name.replace(".partial-", ".previous-"))
     os.rename(out, previous)
-    os.rename(staging, out)
+    try:
+        os.rename(staging, out)
+    except BaseException:
+        os.rename(previous, out)
+        raise
     shutil.rmtree(previous)
+
+
+def _finish_an_interrupted_swap(out: Path) -> None:
+    """Where a run was killed while replacing ``out`` (see ``publish``): put the last run's
+    folder back if ``out`` is missing; if the new one took its place, drop the old."""
+    for aside in sorted(out.parent.glob(f".{glob.escape(out.name)}.previous-*")):
+        if out.exists():
+            shutil.rmtree(aside)
+        else:
+            os.rename(aside, out)
+            print(f"python -m nn: put back {out}, the last run's files, from {aside.name} "
+                  "(a run was stopped while replacing it)", file=sys.stderr)
+
+
+@contextmanager
+def _stopped_cleanly_by_sigterm(out: Path):
+    """SIGTERM (``kill``, a container stopping) ends the run as Ctrl-C does: by an exception,
+    so the half-written folder is removed and ``out`` is left as it was."""
+    if threading.current_thread() is not threading.main_thread():  # only it can catch signals
+        yield
+        return
+
+    def stop(signum, frame):
+        _exit(f"terminated (SIGTERM); nothing was written to {out}", status=128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
@@ -441,50 +493,51 @@ def main(argv: list[str] | None = None) -> int:
     model = MLP(X.shape[1], [*args.hidden, nout], activation=args.activation, seed=args.seed)
     optimizer = make_optimizer(args, model)
     batch_size = args.batch_size or None
-    staging = make_staging_folder(args.out)  # before training: an unwritable --out fails now
-    try:
-        tty = sys.stderr.isatty()
-        if not args.quiet:
-            test = f", {len(y_test)} held out" if X_test is not None else ", none held out"
-            print(f"training {model} on {args.dataset} ({len(y_train)} samples{test}, {args.classes} classes) "
-                  f"with {args.loss} loss and {args.optimizer}", flush=True)
-        history = fit(model, X_train, y_train, loss=args.loss, optimizer=optimizer, epochs=args.epochs,
-                      batch_size=batch_size, seed=args.seed,
-                      validation=None if X_test is None else (X_test, y_test),
-                      progress=tty and not args.quiet,
-                      callback=None if tty or args.quiet else _progress_lines(args.epochs))
-        _refuse_divergence(args, [(f"the loss was {v} in epoch {e}", v) for e, v in enumerate(history.loss, 1)])
-        train_loss, train_accuracy = evaluate(model, X_train, y_train, args.loss)
-        test_loss, test_accuracy = (None, None) if X_test is None else evaluate(model, X_test, y_test, args.loss)
-        # Each epoch's mean loss may be finite while the trained model's is not (the last
-        # update overflowed): what is saved and reported must be finite too.
-        _refuse_divergence(args, [(f"the trained model's loss on the training set is {train_loss}", train_loss),
-                                  (f"the trained model's loss on the test set is {test_loss}", test_loss),
-                                  *((f"the test loss was {v} in epoch {e}", v)
-                                    for e, v in enumerate(history.val_loss, 1))])
-        scores = {"train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
-                  "train_loss": train_loss, "test_loss": test_loss}
-        files = write_outputs(staging, args, model, history, parts, names, scores)
-        metrics = {
-            "dataset": args.dataset, "task": args.task, "samples": len(y), "features": X.shape[1],
-            "classes": args.classes, "noise": args.noise, "test_fraction": args.test_fraction,
-            "train_samples": len(y_train), "test_samples": 0 if y_test is None else len(y_test),
-            "hidden": args.hidden, "activation": args.activation, "loss": args.loss,
-            "optimizer": args.optimizer, "lr": args.lr,
-            "momentum": args.momentum if args.optimizer == "sgd" else None,
-            "weight_decay": args.weight_decay, "epochs": args.epochs, "batch_size": batch_size,
-            "seed": args.seed, "parameters": len(model.parameters()),
-            **scores,
-            "seconds": history.seconds, "total_seconds": time.perf_counter() - started,
-            "history": {"loss": history.loss, "accuracy": history.accuracy,
-                        "test_loss": history.val_loss, "test_accuracy": history.val_accuracy},
-            "files": files,
-        }
-        # Strict JSON: a number that is not finite has no JSON form, and raises here.
-        (staging / files["metrics"]).write_text(json.dumps(metrics, indent=1, allow_nan=False) + "\n",
-                                                encoding="utf-8")
-        publish(staging, args.out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # gone already unless the run failed
+    with _stopped_cleanly_by_sigterm(args.out):
+        staging = make_staging_folder(args.out)  # before training: an unwritable --out fails now
+        try:
+            tty = sys.stderr.isatty()
+            if not args.quiet:
+                test = f", {len(y_test)} held out" if X_test is not None else ", none held out"
+                print(f"training {model} on {args.dataset} ({len(y_train)} samples{test}, {args.classes} classes) "
+                      f"with {args.loss} loss and {args.optimizer}", flush=True)
+            history = fit(model, X_train, y_train, loss=args.loss, optimizer=optimizer, epochs=args.epochs,
+                          batch_size=batch_size, seed=args.seed,
+                          validation=None if X_test is None else (X_test, y_test),
+                          progress=tty and not args.quiet,
+                          callback=None if tty or args.quiet else _progress_lines(args.epochs))
+            _refuse_divergence(args, [(f"the loss was {v} in epoch {e}", v) for e, v in enumerate(history.loss, 1)])
+            train_loss, train_accuracy = evaluate(model, X_train, y_train, args.loss)
+            test_loss, test_accuracy = (None, None) if X_test is None else evaluate(model, X_test, y_test, args.loss)
+            # Each epoch's mean loss may be finite while the trained model's is not (the last
+            # update overflowed): what is saved and reported must be finite too.
+            _refuse_divergence(args, [(f"the trained model's loss on the training set is {train_loss}", train_loss),
+                                      (f"the trained model's loss on the test set is {test_loss}", test_loss),
+                                      *((f"the test loss was {v} in epoch {e}", v)
+                                        for e, v in enumerate(history.val_loss, 1))])
+            scores = {"train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
+                      "train_loss": train_loss, "test_loss": test_loss}
+            files = write_outputs(staging, args, model, history, parts, names, scores)
+            metrics = {
+                "dataset": args.dataset, "task": args.task, "samples": len(y), "features": X.shape[1],
+                "classes": args.classes, "noise": args.noise, "test_fraction": args.test_fraction,
+                "train_samples": len(y_train), "test_samples": 0 if y_test is None else len(y_test),
+                "hidden": args.hidden, "activation": args.activation, "loss": args.loss,
+                "optimizer": args.optimizer, "lr": args.lr,
+                "momentum": args.momentum if args.optimizer == "sgd" else None,
+                "weight_decay": args.weight_decay, "epochs": args.epochs, "batch_size": batch_size,
+                "seed": args.seed, "parameters": len(model.parameters()),
+                **scores,
+                "seconds": history.seconds, "total_seconds": time.perf_counter() - started,
+                "history": {"loss": history.loss, "accuracy": history.accuracy,
+                            "test_loss": history.val_loss, "test_accuracy": history.val_accuracy},
+                "files": files,
+            }
+            # Strict JSON: a number that is not finite has no JSON form, and raises here.
+            (staging / files["metrics"]).write_text(json.dumps(metrics, indent=1, allow_nan=False) + "\n",
+                                                    encoding="utf-8")
+            publish(staging, args.out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # gone already unless the run failed
     print(_summary(args, scores, history, files), flush=True)
     return 0

@@ -458,3 +458,102 @@ def test_the_limits_are_in_the_help(capsys):
     for limit in ("at most 1,000,000 (--samples)", "2 to 100", "at most 1,000,000 parameters", "1 to 1,000,000",
                   "at most 10,000,000 edges", "in [0, 10]"):
         assert limit in text, limit
+
+
+@pytest.fixture
+def mount_point(tmp_path):
+    """An empty folder that is a mount point of its own (a small tmpfs), as a container volume is."""
+    folder = tmp_path / "volume"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_out_on_a_mount_point_is_refused_before_training(mount_point, capsys, no_training):
+    # The report: the run trained, then renaming --out failed with EBUSY and every output was lost.
+    with pytest.raises(SystemExit) as info:
+        main(["--out", str(mount_point), "--quiet"])
+    assert info.value.code == 2
+    assert (f"--out {mount_point} is a mount point, which a run cannot replace; name a folder inside it"
+            in capsys.readouterr().err)
+    assert os.listdir(mount_point) == [] and leftovers(mount_point.parent) == []
+
+
+@pytest.mark.parametrize("out", [".", "..", "./"])
+def test_out_that_is_or_holds_the_working_directory_is_refused(tmp_path, monkeypatch, capsys, no_training, out):
+    here = tmp_path / "work"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    with pytest.raises(SystemExit) as info:
+        main(["--out", out, "--quiet"])
+    assert info.value.code == 2
+    assert f"--out {out} is the working directory or holds it, which a run would replace" in capsys.readouterr().err
+    assert os.listdir(here) == [] and leftovers(tmp_path) == []
+
+
+def test_the_limits_of_out_are_in_the_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "not a mount point or the working directory" in " ".join(capsys.readouterr().out.split())
+
+
+@needs_dot
+def test_an_interrupt_between_the_two_renames_puts_the_last_run_back(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    main(["--samples", "20", "--epochs", "1", "--out", str(out), "--quiet"])
+    before = snapshot(out)
+    renames = []
+    real_rename = os.rename
+
+    def rename(source, target):
+        renames.append(target)
+        if len(renames) == 2:  # --out has moved aside; the new run is not in its place yet
+            raise KeyboardInterrupt
+        real_rename(source, target)
+
+    monkeypatch.setattr(nn.cli.os, "rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        main(["--samples", "20", "--epochs", "1", "--seed", "1", "--out", str(out), "--quiet"])
+    monkeypatch.undo()
+    assert snapshot(out) == before and leftovers(tmp_path) == []
+
+
+def test_a_swap_interrupted_by_a_kill_is_restored_by_the_next_run(tmp_path, capsys, no_training):
+    # What a SIGKILL between publish's renames leaves: --out missing, the last run aside.
+    aside = tmp_path / ".out.previous-4242-0a1b2c3d"
+    aside.mkdir()
+    (aside / "metrics.json").write_text("{}")
+    out = tmp_path / "out"
+    args = parse_args(["--out", str(out)])
+    assert args.out == out and snapshot(out) == {"metrics.json": b"{}"} and leftovers(tmp_path) == []
+    assert f"put back {out}, the last run's files, from {aside.name}" in capsys.readouterr().err
+    # And once the swap had finished, only the folder put aside is left to remove.
+    aside.mkdir()
+    (aside / "metrics.json").write_text("{}")
+    parse_args(["--out", str(out)])
+    assert snapshot(out) == {"metrics.json": b"{}"} and leftovers(tmp_path) == []
+
+
+def test_sigterm_cleans_up_as_sigint_does(tmp_path):
+    # The report: SIGTERM (what `kill` and container stops send) left .out.partial-* behind.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.Popen([sys.executable, "-m", "nn", "--epochs", "1000000", "--out", str(tmp_path / "out"),
+                            "--quiet"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(600):  # until training has started: its staging folder is there
+            if leftovers(tmp_path) or run.poll() is not None:
+                break
+            subprocess.run(["sleep", "0.1"])
+        assert leftovers(tmp_path), run.communicate(timeout=60)
+        run.terminate()
+        _, err = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode == 143, err.decode()
+    assert "python -m nn: error: terminated (SIGTERM); nothing was written to" in err.decode()
+    assert leftovers(tmp_path) == [] and not (tmp_path / "out").exists()
