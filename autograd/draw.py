@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .backprop import topological_order
+from .backprop import _require_value, topological_order
 from .formulas import edge_formula
 from .forward import forward_tangents
 from .paths import Path
@@ -30,6 +30,7 @@ from .value import Parameter, Value
 __all__ = ["Diagram", "GraphvizNotFoundError", "draw", "draw_dot", "draw_step", "picture"]
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
+MAX_NODES = 500  # dot takes long to lay out more, and nobody reads them
 EDGE_LABELS = ("value", "formula", "both")
 EDGE_WIDTHS = (None, "flow")
 _LAYER = re.compile(r"^(L\d+)\.")
@@ -106,6 +107,7 @@ def draw_step(root: Value, k: int, *, direction: str = "backward", leaves: bool 
     if isinstance(k, bool) or not isinstance(k, int):
         raise TypeError(f"k must be an int, got {type(k).__name__}")
     check_leaves(leaves)
+    refuse_large(root, options.get("max_nodes", MAX_NODES))
     order = topological_order(root)
     total = sum(1 for node in order if node.parents or (leaves and direction == "backward"))
     if not 0 <= k <= total:
@@ -131,21 +133,15 @@ def picture(
     group: bool | None = None,
     show_constants: bool = False,
     legend: bool = True,
-    max_nodes: int = 500,
+    max_nodes: int = MAX_NODES,
     precision: int = 4,
     step: Step | ForwardStep | None = None,
     tangents: Mapping | None = None,
 ) -> Picture:
     """What ``draw`` shows, as a ``Picture`` (same arguments), before anything is rendered."""
-    options = _check_options(rankdir, show_grad, edge_labels, edge_width, group, show_constants, legend,
-                             max_nodes, precision)
+    options = _check_options(rankdir, show_grad, edge_labels, edge_width, group, show_constants, legend, precision)
+    refuse_large(root, max_nodes)
     order = topological_order(root)
-    if len(order) > max_nodes:
-        raise ValueError(
-            f"the graph has {len(order)} nodes, more than max_nodes={max_nodes}, and dot may "
-            f"take very long to lay it out. Draw it anyway with draw(root, max_nodes={len(order)}), "
-            f"or draw a smaller part of it (e.g. one neuron's output)"
-        )
     state = _check_step(step, root)
     lit_nodes, lit_edges = _highlighted(highlight)
     if tangents is not None and isinstance(step, Step):
@@ -356,7 +352,7 @@ class _Builder:
 
 # -- helpers -----------------------------------------------------------------------------
 def _check_options(rankdir, show_grad, edge_labels, edge_width, group, show_constants, legend,
-                   max_nodes, precision) -> _Options:
+                   precision) -> _Options:
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     for name, flag in (("show_grad", show_grad), ("show_constants", show_constants), ("legend", legend)):
@@ -374,12 +370,40 @@ def _check_options(rankdir, show_grad, edge_labels, edge_width, group, show_cons
         raise ValueError(f"edge_labels must be one of {', '.join(map(repr, EDGE_LABELS))} or False, got {edge_labels!r}")
     if edge_width not in EDGE_WIDTHS:
         raise ValueError(f"edge_width must be None or 'flow', got {edge_width!r}")
+    return _Options(rankdir, show_grad, edge_labels, edge_width, group, show_constants, legend,
+                    check_precision(precision))
+
+
+def refuse_large(root: Value, max_nodes) -> None:
+    """Refuse a graph of more than ``max_nodes`` nodes, counting no further than ten times
+    that: a huge graph is refused for less work than a graph that is drawn."""
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
         raise TypeError(f"max_nodes must be an int, got {type(max_nodes).__name__}")
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
-    return _Options(rankdir, show_grad, edge_labels, edge_width, group, show_constants, legend,
-                    check_precision(precision))
+    n = count_nodes(root, 10 * max_nodes)
+    if n > max_nodes:
+        size, larger = (n, n) if n <= 10 * max_nodes else (f"more than {10 * max_nodes}", "len(topological_order(root))")
+        raise ValueError(
+            f"the graph has {size} nodes, more than max_nodes={max_nodes}, and dot may take very long to "
+            f"lay it out. Draw it anyway with draw(root, max_nodes={larger}), or draw a smaller part of it "
+            f"(e.g. one neuron's output)"
+        )
+
+
+def count_nodes(root: Value, at_most: int) -> int:
+    """How many nodes ``root``'s graph has, or ``at_most + 1`` if it has more: the walk
+    stops there."""
+    _require_value(root, "root")
+    seen, stack = {root}, [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent not in seen:
+                if len(seen) > at_most:
+                    return len(seen)
+                seen.add(parent)
+                stack.append(parent)
+    return len(seen)
 
 
 def _check_step(step, root: Value) -> BackwardState | None:

@@ -150,13 +150,18 @@ def animate(root: Value, direction: str = "backward", *, leaves: bool = False, t
     now, and changes no grad. A pass of more than ``max_frame_nodes`` frames x
     nodes is refused with ``ValueError`` before any drawing.
     """
-    from .draw import picture
+    from .draw import count_nodes, picture
 
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {', '.join(map(repr, DIRECTIONS))}, got {direction!r}")
     if isinstance(max_frame_nodes, bool) or not isinstance(max_frame_nodes, int) or max_frame_nodes < 1:
         raise ValueError(f"max_frame_nodes must be a positive int, got {max_frame_nodes!r}")
     check_leaves(leaves)
+    # Every frame shows every node: a graph of more nodes than that is refused unwalked.
+    if count_nodes(root, max_frame_nodes) > max_frame_nodes:
+        raise ValueError(f"the graph has more than {max_frame_nodes} nodes, more than max_frame_nodes="
+                         f"{max_frame_nodes} frames x nodes: the player would be too large to be useful. "
+                         "Animate a smaller graph")
     order = topological_order(root)
     interior = sum(1 for node in order if node.parents)
     frames = 0
