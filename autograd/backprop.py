@@ -36,16 +36,20 @@ def contribution(local: float, g: float) -> float:
     return 0.0 if local is MASKED else local * g
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value, *, known: set[Value] | None = None) -> list[Value]:
     """Every node ``root`` depends on, inputs first and ``root`` last.
 
     Depth-first search with an explicit stack. A node is placed after all of its parents:
     it is pushed back (``expanded``) before its parents, and placed when it is popped again,
     by which time every parent pushed above it has been placed.
+
+    ``known``: nodes placed by earlier calls given the same set, left out with everything
+    they depend on; the nodes placed now are added to it. So orders of several roots
+    together place each node once, in time linear in the nodes (``autograd.pickling``).
     """
     _require_value(root, "root")
     order: list[Value] = []
-    seen: set[Value] = set()
+    seen: set[Value] = set() if known is None else known
     stack: list[tuple[Value, bool]] = [(root, False)]
     push, pop, place, mark = stack.append, stack.pop, order.append, seen.add
     while stack:
