@@ -7,7 +7,6 @@ import errno
 import os
 import shutil
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -83,22 +82,9 @@ def test_saving_through_a_symlink_writes_the_file_it_points_to(tmp_path, saver, 
     assert sorted(p.name for p in real.parent.iterdir()) == [name]
 
 
-@pytest.fixture
-def tiny_disk(tmp_path):
-    """A 64 KiB file system of its own (tmpfs), which fills up at once."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield disk
-    finally:
-        subprocess.run(["umount", str(disk)], check=True)
-
-
 @pytest.mark.parametrize("saver, name", SAVERS)
-def test_a_full_disk_gives_a_clear_error_and_keeps_the_previous_file(tiny_disk, saver, name):
+def test_a_full_disk_gives_a_clear_error_and_keeps_the_previous_file(tmpfs, saver, name):
+    tiny_disk = tmpfs("disk", "64k")  # fills up at once
     target = tiny_disk / name
     saver(target)
     before = target.read_bytes()

@@ -460,21 +460,8 @@ def test_the_limits_are_in_the_help(capsys):
         assert limit in text, limit
 
 
-@pytest.fixture
-def mount_point(tmp_path):
-    """An empty folder that is a mount point of its own (a small tmpfs), as a container volume is."""
-    folder = tmp_path / "volume"
-    folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)
-
-
-def test_out_on_a_mount_point_is_refused_before_training(mount_point, capsys, no_training):
+def test_out_on_a_mount_point_is_refused_before_training(tmpfs, capsys, no_training):
+    mount_point = tmpfs("volume", "1m")  # a file system of its own, as a container volume is
     # The report: the run trained, then renaming --out failed with EBUSY and every output was lost.
     with pytest.raises(SystemExit) as info:
         main(["--out", str(mount_point), "--quiet"])

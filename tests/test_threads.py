@@ -37,6 +37,21 @@ class Worker(threading.Thread):
             raise self.error
 
 
+def interleaved(*targets) -> None:
+    """Run each target in a thread of its own, switching threads as often as possible (in
+    the middle of passes), until all are done; re-raise what any died of."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        workers = [Worker(target) for target in targets]
+        for t in workers:
+            t.start()
+        for t in workers:
+            t.finish()
+    finally:
+        sys.setswitchinterval(previous)
+
+
 def inside(mode, entered: threading.Event, leave: threading.Event) -> Worker:
     """A thread that enters ``mode()`` and stays inside until ``leave`` is set."""
 
@@ -172,16 +187,7 @@ def test_backward_in_two_threads_on_shared_nodes_adds_what_sequential_calls_add(
         for _ in range(rounds):
             root.backward()
 
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible, mid-pass
-    try:
-        workers = [Worker(lambda: repeat(first)), Worker(lambda: repeat(second))]
-        for t in workers:
-            t.start()
-        for t in workers:
-            t.finish()
-    finally:
-        sys.setswitchinterval(previous)
+    interleaved(lambda: repeat(first), lambda: repeat(second))
     assert x.grad == rounds * (once_first[0] + once_second[0]) == rounds * (12000.0 + 15000.0)
     assert w.grad == rounds * (once_first[1] + once_second[1]) == rounds * (6000.0 + 6000.0)
 
@@ -225,14 +231,5 @@ def test_stepping_and_drawing_in_one_thread_lose_nothing_of_training_in_another(
             if stepping is _step_to_the_end:
                 passes_to_the_end.append(1)
 
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible, mid-pass
-    try:
-        workers = [Worker(train), Worker(step)]
-        for t in workers:
-            t.start()
-        for t in workers:
-            t.finish()
-    finally:
-        sys.setswitchinterval(previous)
+    interleaved(train, step)
     assert w.grad == 3.0 * rounds + 5.0 * len(passes_to_the_end)
