@@ -109,7 +109,8 @@ class Player:
     def save(self, path: str | os.PathLike, *, seconds_per_frame: float = 1.5) -> Path:
         """Write the player: ``*.html`` (the page), ``*.gif`` (an animation, one frame per
         step), or a folder (a path without a suffix) of ``step_000.png``, ... frames.
-        Files are written whole or not at all. Returns the path written."""
+        Files are written whole or not at all, through a symlink to its file, and never onto
+        a device or a FIFO (``autograd.files.write_atomically``). Returns the path written."""
         path = Path(path)
         if isinstance(seconds_per_frame, bool) or not isinstance(seconds_per_frame, (int, float)) \
                 or not 0.02 <= seconds_per_frame <= 60:

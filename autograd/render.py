@@ -264,18 +264,21 @@ def _fixed_size(sizes, key: str) -> dict[str, str]:
 # the DOT source. Texts are kept under it, shortened visibly (…): a line to LINE_CHARS
 # characters, a text to so many bytes. Tooltips keep the whole text wherever it fits.
 LINE_CHARS = 240
+_TEXT_LINES = 12  # of one text of a node or an edge; a caption shows as many as fit
 _TEXT_BYTES = 3_000  # one text of a node (which has at most five) or of an edge
 _CAPTION_BYTES = 12_000  # the text under a picture, which shares its label with the key
 _TOOLTIP_BYTES = 16_000
+_TOOLTIP_LINES = 100
 
 
-def html_lines(text: str, align: str = "CENTER", budget: int = _TEXT_BYTES) -> str:
+def html_lines(text: str, align: str = "CENTER", budget: int = _TEXT_BYTES, max_lines: int | None = _TEXT_LINES) -> str:
     """Any text as the body of a Graphviz HTML label: escaped, one line per line.
 
     Characters that cannot be shown (lone surrogates, control characters) are written as
     their Python escapes, so every label is valid UTF-8 that ``dot`` accepts. A line over
-    ``LINE_CHARS`` characters is cut, ending in …, and lines past ``budget`` bytes are
-    counted instead of shown (``… 3 more lines``), so no label is too long for ``dot``.
+    ``LINE_CHARS`` characters is cut, ending in …, and lines past ``max_lines`` or
+    ``budget`` bytes are counted instead of shown (``… 3 more lines``), so no label is too
+    long for ``dot``.
     """
     br = "<BR/>" if align == "CENTER" else f'<BR ALIGN="{align}"/>'
     lines = printable(text).split("\n")
@@ -283,7 +286,7 @@ def html_lines(text: str, align: str = "CENTER", budget: int = _TEXT_BYTES) -> s
     for i, line in enumerate(lines):
         escaped = html.escape(line if len(line) <= LINE_CHARS else line[: LINE_CHARS - 1] + "…", quote=False)
         size += len(escaped.encode("utf-8")) + len(br)
-        if size > budget:
+        if size > budget or (max_lines is not None and i == max_lines - 1 and len(lines) > max_lines):
             left = len(lines) - i
             shown.append(f"… {left} more line{'s' if left > 1 else ''}")
             break
@@ -301,8 +304,12 @@ def printable(text: str) -> str:
 
 def tooltip(text: str) -> str:
     """Any text as a DOT tooltip: printable, and its backslashes kept as backslashes. A text
-    too long for ``dot`` is cut where it would pass the limit, and says how long it was."""
+    too long for ``dot`` is cut where it would pass the limit, and says how long it was; so
+    is one of more than ``_TOOLTIP_LINES`` lines (``dot`` takes time quadratic in them)."""
     text = printable(text)
+    lines = text.split("\n")
+    if len(lines) > _TOOLTIP_LINES:
+        text = "\n".join(lines[: _TOOLTIP_LINES - 1] + [f"… ({len(lines):,} lines in all)"])
     kept = _within_bytes(text, _TOOLTIP_BYTES)
     if kept != text:
         note = f"… ({len(text):,} characters in all)"
@@ -339,7 +346,7 @@ def _caption_table(picture: Picture) -> str:
     rows = []
     if picture.caption:  # monospaced, so the columns of a step's text line up
         rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT FACE="{MONO}" POINT-SIZE="10">'
-                    f'{html_lines(picture.caption, "LEFT", _CAPTION_BYTES)}</FONT></TD></TR>')
+                    f'{html_lines(picture.caption, "LEFT", _CAPTION_BYTES, None)}</FONT></TD></TR>')
     swatches = [(kind, text) for kind, text in picture.legend if kind != "edge"]
     words = [text for kind, text in picture.legend if kind == "edge"]
     for group in (swatches[i : i + _SWATCHES_A_ROW] for i in range(0, len(swatches), _SWATCHES_A_ROW)):

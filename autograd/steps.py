@@ -276,6 +276,7 @@ def backward_steps(root: Value, leaves: bool = False) -> Iterator[Step]:
 
 
 def check_leaves(leaves) -> None:
+    """``leaves`` (whether leaves get steps of their own) is a bool, or ``TypeError``."""
     if not isinstance(leaves, bool):
         raise TypeError(f"leaves must be a bool, got {type(leaves).__name__}")
 

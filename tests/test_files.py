@@ -17,18 +17,18 @@ from autograd import Value, animate
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
 
-def save_model(path: Path, size: int = 2) -> None:
-    nn.save(nn.MLP(2, [size, 1], seed=0), path)
+def save_model(path: Path, large: bool = False) -> None:
+    nn.save(nn.MLP(2, [5_000 if large else 2, 1], seed=0), path)
 
 
-def save_player(path: Path, size: int = 2) -> None:
-    x = Value(0.5, "x" * size)
+def save_player(path: Path, large: bool = False) -> None:
+    x = Value(0.5, "x" * (40_000 if large else 1))
     animate((x * 2.0).tanh()).save(path)
 
 
-def save_torch(path: Path, size: int = 2) -> None:
+def save_torch(path: Path, large: bool = False) -> None:
     pytest.importorskip("torch", reason="PyTorch (optional) is not installed: pip install torch")
-    nn.save_torch(nn.MLP(2, [size, 1], seed=0), path)
+    nn.save_torch(nn.MLP(2, [5_000 if large else 2, 1], seed=0), path)
 
 
 SAVERS = [pytest.param(save_model, "model.json", id="nn.save"),
@@ -89,7 +89,7 @@ def test_a_full_disk_gives_a_clear_error_and_keeps_the_previous_file(tmpfs, save
     saver(target)
     before = target.read_bytes()
     with pytest.raises(OSError) as failed:
-        saver(target, size=40_000)  # a model of 120,000 parameters, a page with a 40,000-letter label
+        saver(target, large=True)  # 20,001 parameters, or a page with a 40,000-letter label: over 64 KiB
     assert failed.value.errno == errno.ENOSPC
     assert str(failed.value) == f"[Errno 28] cannot save {target}: No space left on device; the previous file is kept"
     assert target.read_bytes() == before
