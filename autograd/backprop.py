@@ -36,16 +36,20 @@ def contribution(local: float, g: float) -> float:
     return 0.0 if local is MASKED else local * g
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value, *, known: set[Value] | None = None) -> list[Value]:
     """Every node ``root`` depends on, inputs first and ``root`` last.
 
     Depth-first search with an explicit stack. A node is placed after all of its parents:
     it is pushed back (``expanded``) before its parents, and placed when it is popped again,
     by which time every parent pushed above it has been placed.
+
+    ``known``: nodes placed by earlier calls given the same set, left out with everything
+    they depend on; the nodes placed now are added to it. So orders of several roots
+    together place each node once, in time linear in the nodes (``autograd.pickling``).
     """
     _require_value(root, "root")
     order: list[Value] = []
-    seen: set[Value] = set()
+    seen: set[Value] = set() if known is None else known
     stack: list[tuple[Value, bool]] = [(root, False)]
     push, pop, place, mark = stack.append, stack.pop, order.append, seen.add
     while stack:
@@ -81,23 +85,29 @@ def backward(root: Value) -> None:
     Leaves accumulate across calls, as in PyTorch (call twice, get twice the gradient);
     every interior node holds this call's gradient, so the graph can be drawn afterwards.
     Calls from several threads run one after another, so leaves they share accumulate
-    exactly what sequential calls give. If the pass is interrupted (``FloatingPointError``
-    under ``detect_anomaly()``, ``KeyboardInterrupt``), every leaf gets back the grad it
-    held before the call.
+    exactly what sequential calls give. A call is all or nothing: if it is interrupted at
+    any instruction (``FloatingPointError`` under ``detect_anomaly()``, ``KeyboardInterrupt``),
+    every grad in the graph is as it was before the call.
     """
     order = topological_order(root)
-    with _one_pass_at_a_time:
+    # One line: a with statement on several lines has instructions, between taking the lock
+    # and the block that gives it back, where an interrupt would leave it taken.
+    with _one_pass_at_a_time: _backward_all_or_nothing(root, order)  # noqa: E701
+
+
+def _backward_all_or_nothing(root: Value, order: list[Value]) -> None:
+    before = [node.grad for node in order]
+    try:
+        _backpropagate(root, order)
         # This call's gradients are summed apart and only then added to what the leaves
         # held, so a second call doubles every leaf grad exactly (not just up to rounding).
-        earlier = [(node, node.grad) for node in order if not node.parents]
-        try:
-            _backpropagate(root, order)
-        except BaseException:
-            for leaf, grad_before in earlier:
-                leaf.grad = grad_before
-            raise
-        for leaf, grad_before in earlier:
-            leaf.grad += grad_before
+        for node, held in zip(order, before):
+            if not node.parents:
+                node.grad += held
+    except BaseException:
+        for node, held in zip(order, before):
+            node.grad = held
+        raise
 
 
 def _backpropagate(root: Value, order: list[Value]) -> None:

@@ -17,19 +17,20 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .backprop import topological_order
+from .backprop import _require_value, topological_order
 from .formulas import edge_formula
 from .forward import forward_tangents
 from .paths import Path
 from .picture import Edge, Group, Node, Picture
 from .render import Diagram, GraphvizNotFoundError, legend_text, render
-from .steps import BackwardState, ForwardStep, Step, backward_steps, forward_steps
+from .steps import BackwardState, ForwardStep, Step, backward_steps_apart, check_leaves, forward_steps
 from .text import check_precision, constants, format_number, node_name
 from .value import Parameter, Value
 
 __all__ = ["Diagram", "GraphvizNotFoundError", "draw", "draw_dot", "draw_step", "picture"]
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
+MAX_NODES = 500  # dot takes long to lay out more, and nobody reads them
 EDGE_LABELS = ("value", "formula", "both")
 EDGE_WIDTHS = (None, "flow")
 _LAYER = re.compile(r"^(L\d+)\.")
@@ -93,9 +94,9 @@ def draw_step(root: Value, k: int, *, direction: str = "backward", leaves: bool 
     """Draw ``root``'s graph as a pass stands after step ``k``.
 
     ``direction="backward"``: step 0 is the forward pass done with the root seeded, step k
-    the k-th node to send its gradient (``backward_steps(root, leaves)``). The pass runs on
-    the grads the graph holds now, as ``backward_steps`` would, and every grad is put back
-    afterwards. Complete grads are solid, grads still being summed dashed with how many of
+    the k-th node to send its gradient (``backward_steps(root, leaves)``). The pass is
+    computed apart from the graph, from the grads its leaves hold now, and changes no
+    grad. Complete grads are solid, grads still being summed dashed with how many of
     their contributions have arrived; the step's node is red and its edges say what they
     sent (``× 0.5 → -0.14``). ``direction="forward"``: step k has the first k op nodes
     computed (``forward_steps``) and the rest greyed out. The step's text is the caption.
@@ -105,6 +106,8 @@ def draw_step(root: Value, k: int, *, direction: str = "backward", leaves: bool 
         raise ValueError(f"direction must be 'backward' or 'forward', got {direction!r}")
     if isinstance(k, bool) or not isinstance(k, int):
         raise TypeError(f"k must be an int, got {type(k).__name__}")
+    check_leaves(leaves)
+    refuse_large(root, options.get("max_nodes", MAX_NODES))
     order = topological_order(root)
     total = sum(1 for node in order if node.parents or (leaves and direction == "backward"))
     if not 0 <= k <= total:
@@ -113,16 +116,9 @@ def draw_step(root: Value, k: int, *, direction: str = "backward", leaves: bool 
         for step in forward_steps(root):
             if step.number == k:
                 return draw(root, step=step, **options)
-    grads_before = [(node, node.grad) for node in order]
-    steps = backward_steps(root, leaves=leaves)
-    try:
-        for step in steps:
-            if step.number == k:
-                return draw(root, step=step, **options)
-    finally:
-        steps.close()
-        for node, grad in grads_before:
-            node.grad = grad
+    for step in backward_steps_apart(root, order, leaves):
+        if step.number == k:
+            return draw(root, step=step, **options)
     raise AssertionError("unreachable: k was checked against the number of steps")
 
 
@@ -137,21 +133,15 @@ def picture(
     group: bool | None = None,
     show_constants: bool = False,
     legend: bool = True,
-    max_nodes: int = 500,
+    max_nodes: int = MAX_NODES,
     precision: int = 4,
     step: Step | ForwardStep | None = None,
     tangents: Mapping | None = None,
 ) -> Picture:
     """What ``draw`` shows, as a ``Picture`` (same arguments), before anything is rendered."""
-    options = _check_options(rankdir, show_grad, edge_labels, edge_width, group, show_constants, legend,
-                             max_nodes, precision)
+    options = _check_options(rankdir, show_grad, edge_labels, edge_width, group, show_constants, legend, precision)
+    refuse_large(root, max_nodes)
     order = topological_order(root)
-    if len(order) > max_nodes:
-        raise ValueError(
-            f"the graph has {len(order)} nodes, more than max_nodes={max_nodes}, and dot may "
-            f"take very long to lay it out. Draw it anyway with draw(root, max_nodes={len(order)}), "
-            f"or draw a smaller part of it (e.g. one neuron's output)"
-        )
     state = _check_step(step, root)
     lit_nodes, lit_edges = _highlighted(highlight)
     if tangents is not None and isinstance(step, Step):
@@ -362,7 +352,7 @@ class _Builder:
 
 # -- helpers -----------------------------------------------------------------------------
 def _check_options(rankdir, show_grad, edge_labels, edge_width, group, show_constants, legend,
-                   max_nodes, precision) -> _Options:
+                   precision) -> _Options:
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     for name, flag in (("show_grad", show_grad), ("show_constants", show_constants), ("legend", legend)):
@@ -380,12 +370,40 @@ def _check_options(rankdir, show_grad, edge_labels, edge_width, group, show_cons
         raise ValueError(f"edge_labels must be one of {', '.join(map(repr, EDGE_LABELS))} or False, got {edge_labels!r}")
     if edge_width not in EDGE_WIDTHS:
         raise ValueError(f"edge_width must be None or 'flow', got {edge_width!r}")
+    return _Options(rankdir, show_grad, edge_labels, edge_width, group, show_constants, legend,
+                    check_precision(precision))
+
+
+def refuse_large(root: Value, max_nodes) -> None:
+    """Refuse a graph of more than ``max_nodes`` nodes, counting no further than ten times
+    that: a huge graph is refused for less work than a graph that is drawn."""
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
         raise TypeError(f"max_nodes must be an int, got {type(max_nodes).__name__}")
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
-    return _Options(rankdir, show_grad, edge_labels, edge_width, group, show_constants, legend,
-                    check_precision(precision))
+    n = count_nodes(root, 10 * max_nodes)
+    if n > max_nodes:
+        size, larger = (n, n) if n <= 10 * max_nodes else (f"more than {10 * max_nodes}", "len(topological_order(root))")
+        raise ValueError(
+            f"the graph has {size} nodes, more than max_nodes={max_nodes}, and dot may take very long to "
+            f"lay it out. Draw it anyway with draw(root, max_nodes={larger}), or draw a smaller part of it "
+            f"(e.g. one neuron's output)"
+        )
+
+
+def count_nodes(root: Value, at_most: int) -> int:
+    """How many nodes ``root``'s graph has, or ``at_most + 1`` if it has more: the walk
+    stops there."""
+    _require_value(root, "root")
+    seen, stack = {root}, [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent not in seen:
+                if len(seen) > at_most:
+                    return len(seen)
+                seen.add(parent)
+                stack.append(parent)
+    return len(seen)
 
 
 def _check_step(step, root: Value) -> BackwardState | None:

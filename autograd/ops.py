@@ -222,16 +222,26 @@ class JacobianRow(Sequence):
         return repr(tuple(self))
 
 
-# In graph mode the row is rebuilt from the inputs as Values; the output node's row says
-# which row it is.
-_SOFTMAX = Op("softmax", derivative=lambda *args: _softmax_row(args[-1].local_grads.output, softmax(args[:-1])))
-_LOG_SOFTMAX = Op(
-    "log_softmax", derivative=lambda *args: _log_softmax_row(args[-1].local_grads.output, softmax(args[:-1]))
-)
+# n outputs of n edges each: backward takes O(n²) time (about 2 s at 4,096 inputs), so more
+# is refused unless the caller asks for it.
+MAX_VECTOR_INPUTS = 4096
+
+# In graph mode the row is rebuilt from the inputs as Values (as wide as the forward pass
+# was allowed to be); the output node's row says which row it is.
+_SOFTMAX = Op("softmax", derivative=lambda *args: _softmax_row(
+    args[-1].local_grads.output, softmax(args[:-1], max_inputs=len(args) - 1)))
+_LOG_SOFTMAX = Op("log_softmax", derivative=lambda *args: _log_softmax_row(
+    args[-1].local_grads.output, softmax(args[:-1], max_inputs=len(args) - 1)))
 
 
-def _vector_activation(values: Iterable, name: str) -> list[Value]:
+def _vector_activation(values: Iterable, name: str, max_inputs: int) -> list[Value]:
+    if isinstance(max_inputs, bool) or not isinstance(max_inputs, int) or max_inputs < 1:
+        raise ValueError(f"max_inputs must be an int of at least 1, got {max_inputs!r}")
     xs = _nonempty(values, name)
+    if len(xs) > max_inputs:
+        raise ValueError(f"{name} of {len(xs)} inputs records {len(xs) ** 2:,} edges (a full Jacobian row on "
+                         f"each output), more than max_inputs={max_inputs} allows; pass a larger max_inputs, or "
+                         "use ops.logsumexp or nn.batch_loss.cross_entropy, which record one edge per input")
     xd = [x.data for x in xs]
     if name == "softmax":
         s = outputs = scalar.softmax(xd)
@@ -244,11 +254,13 @@ def _vector_activation(values: Iterable, name: str) -> list[Value]:
     return [_node(outputs[i], xs, JacobianRow(i, s, minus_s, scales[i]), op) for i in range(len(xs))]
 
 
-def softmax(values: Iterable) -> list[Value]:
-    """``exp(x_i) / sum_j exp(x_j)``: n nodes, each with edges to all n inputs."""
-    return _vector_activation(values, "softmax")
+def softmax(values: Iterable, *, max_inputs: int = MAX_VECTOR_INPUTS) -> list[Value]:
+    """``exp(x_i) / sum_j exp(x_j)``: n nodes, each with edges to all n inputs. More than
+    ``max_inputs`` inputs are refused (``ValueError``): backward takes O(n²) time."""
+    return _vector_activation(values, "softmax", max_inputs)
 
 
-def log_softmax(values: Iterable) -> list[Value]:
-    """``x_i - logsumexp(x)``, stable at +-1000: n nodes, each with edges to all n inputs."""
-    return _vector_activation(values, "log_softmax")
+def log_softmax(values: Iterable, *, max_inputs: int = MAX_VECTOR_INPUTS) -> list[Value]:
+    """``x_i - logsumexp(x)``, stable at +-1000: n nodes, each with edges to all n inputs.
+    More than ``max_inputs`` inputs are refused, as by ``softmax``."""
+    return _vector_activation(values, "log_softmax", max_inputs)

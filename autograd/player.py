@@ -15,16 +15,16 @@ import io
 import json
 import os
 import re
-import secrets
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 from .backprop import topological_order
+from .files import write_atomically
 from .picture import Picture
-from .render import Layout, lay_out, render
-from .steps import backward_steps, forward_steps
+from .render import Layout, lay_out, printable, render
+from .steps import backward_steps_apart, check_leaves, forward_steps
 from .value import Value
 
 DIRECTIONS = ("backward", "forward", "both")
@@ -42,7 +42,7 @@ class Player:
     """
 
     def __init__(self, pictures: list[Picture], title: str, *, noun: str = "step", extra: str = ""):
-        self.title, self.noun, self.extra = title, noun, extra
+        self.title, self.noun, self.extra = printable(title), noun, extra
         self.captions = [p.caption for p in pictures]
         self._pictures = [replace(p, caption="", legend=_union_legend(pictures)) for p in pictures]
         self._layout: Layout | None = None
@@ -100,9 +100,9 @@ class Player:
             f'<div class="frame" data-step="{k}"{"" if k == 0 else " hidden"}>{_inline_svg(svg, k)}</div>'
             for k, svg in enumerate(self.svgs())
         )
-        captions = json.dumps(self.captions, ensure_ascii=False).replace("</", "<\\/")
-        return _PAGE.format(title=html.escape(self.title), frames=frames, captions=captions, noun=self.noun,
-                            last=len(self) - 1, first_caption=html.escape(self.captions[0]), extra=self.extra)
+        texts = [printable(caption) for caption in self.captions]
+        return _PAGE.format(title=html.escape(self.title), frames=frames, captions=_script_text(texts), noun=self.noun,
+                            last=len(self) - 1, first_caption=html.escape(texts[0]), extra=self.extra)
 
     def height(self) -> int:
         """Pixels the page needs to show its tallest frame whole (at full size), with its controls."""
@@ -117,20 +117,21 @@ class Player:
     def save(self, path: str | os.PathLike, *, seconds_per_frame: float = 1.5) -> Path:
         """Write the player: ``*.html`` (the page), ``*.gif`` (an animation, one frame per
         step), or a folder (a path without a suffix) of ``step_000.png``, ... frames.
-        Files are written whole or not at all. Returns the path written."""
+        Files are written whole or not at all, through a symlink to its file, and never onto
+        a device or a FIFO (``autograd.files.write_atomically``). Returns the path written."""
         path = Path(path)
         if isinstance(seconds_per_frame, bool) or not isinstance(seconds_per_frame, (int, float)) \
                 or not 0.02 <= seconds_per_frame <= 60:
             raise ValueError(f"seconds_per_frame must be a number from 0.02 to 60, got {seconds_per_frame!r}")
         suffix = path.suffix.lower()
         if suffix == ".html":
-            _write_atomically(path, self.html().encode("utf-8"))
+            write_atomically(path, self.html().encode("utf-8"), "page")
         elif suffix == ".gif":
-            _write_atomically(path, self._gif(seconds_per_frame))
+            write_atomically(path, self._gif(seconds_per_frame), "GIF")
         elif suffix == "":
             path.mkdir(parents=True, exist_ok=True)
             for k, png in enumerate(self.pngs()):
-                _write_atomically(path / f"step_{k:03d}.png", png)
+                write_atomically(path / f"step_{k:03d}.png", png, "frame")
         else:
             raise ValueError(f"save writes .html, .gif or a folder of PNG frames (a path without a suffix), "
                              f"got {path.name!r}")
@@ -154,16 +155,22 @@ def animate(root: Value, direction: str = "backward", *, leaves: bool = False, t
     ``tangents`` (``{x: 1.0}``) shows forward mode in the forward frames: each node's tangent,
     and what each edge sends.
 
-    The backward pass runs on the grads the graph holds now, as ``backward_steps`` would,
-    and every grad is put back afterwards. A pass of more than ``max_frame_nodes`` frames x
+    The backward pass is computed apart from the graph, from the grads its leaves hold
+    now, and changes no grad. A pass of more than ``max_frame_nodes`` frames x
     nodes is refused with ``ValueError`` before any drawing.
     """
-    from .draw import picture
+    from .draw import count_nodes, picture
 
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {', '.join(map(repr, DIRECTIONS))}, got {direction!r}")
     if isinstance(max_frame_nodes, bool) or not isinstance(max_frame_nodes, int) or max_frame_nodes < 1:
         raise ValueError(f"max_frame_nodes must be a positive int, got {max_frame_nodes!r}")
+    check_leaves(leaves)
+    # Every frame shows every node: a graph of more nodes than that is refused unwalked.
+    if count_nodes(root, max_frame_nodes) > max_frame_nodes:
+        raise ValueError(f"the graph has more than {max_frame_nodes} nodes, more than max_frame_nodes="
+                         f"{max_frame_nodes} frames x nodes: the player would be too large to be useful. "
+                         "Animate a smaller graph")
     order = topological_order(root)
     interior = sum(1 for node in order if node.parents)
     frames = 0
@@ -182,14 +189,7 @@ def animate(root: Value, direction: str = "backward", *, leaves: bool = False, t
     if direction in ("forward", "both"):
         pictures += [picture(root, step=step, **draw_options) for step in forward_steps(root, tangents)]
     if direction in ("backward", "both"):
-        grads_before = [(node, node.grad) for node in order]
-        steps = backward_steps(root, leaves=leaves)
-        try:
-            pictures += [picture(root, step=step, **draw_options) for step in steps]
-        finally:
-            steps.close()
-            for node, grad in grads_before:
-                node.grad = grad
+        pictures += [picture(root, step=step, **draw_options) for step in backward_steps_apart(root, order, leaves)]
     name = root.label or root.op or "root"
     return Player(pictures, f"{direction} pass of {name}" if direction != "both" else f"forward and backward passes of {name}")
 
@@ -213,7 +213,7 @@ def step_slider(root: Value, direction: str = "backward", **options):
 
     def show(change=None) -> None:
         k = slider.value
-        view.value = _inline_svg(svgs[k], k) + f"<pre>{html.escape(player.captions[k])}</pre>"
+        view.value = _inline_svg(svgs[k], k) + f"<pre>{html.escape(printable(player.captions[k]))}</pre>"
 
     slider.observe(show, names="value")
     show()
@@ -247,6 +247,12 @@ def _envelope(pictures: list[Picture]) -> Picture:
     return replace(first, nodes=tuple(nodes), edges=tuple(edges))
 
 
+def _script_text(value) -> str:
+    """``value`` as JSON to embed in a ``<script>``: every ``<`` written ``\\u003c``, so no
+    text (``</script>``, ``<!--<script>``) can end the script or change how it is parsed."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
+
+
 def _inline_svg(svg: str, k: int) -> str:
     """An SVG document as an element of a page: no XML prolog, ids unique to its frame."""
     body = svg[svg.index("<svg"):]
@@ -275,21 +281,6 @@ def _with_caption(image, caption: str):
     for i, line in enumerate(lines):
         pen.text((12, image.height + 6 + i * line_height), line, fill="#111827", font=font)
     return out
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new file beside ``path`` and rename it into place, so ``path`` is
-    either as it was or complete. The file gets the usual permissions (0666 less the umask)."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.partial")
-    try:
-        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 _PAGE = """<!DOCTYPE html>

@@ -314,20 +314,44 @@ def _fixed_size(sizes, key: str) -> dict[str, str]:
 
 
 # -- text --------------------------------------------------------------------------------
-def html_lines(text: str, align: str = "CENTER") -> str:
+# dot (2.43) refuses a quoted or HTML-like string of more than 16,384 bytes as written in
+# the DOT source. Texts are kept under it, shortened visibly (…): a line to LINE_CHARS
+# characters, a text to so many bytes. Tooltips keep the whole text wherever it fits.
+LINE_CHARS = 240
+_TEXT_LINES = 12  # of one text of a node or an edge; a caption shows as many as fit
+_TEXT_BYTES = 3_000  # one text of a node (which has at most five) or of an edge
+_CAPTION_BYTES = 12_000  # the text under a picture, which shares its label with the key
+_TOOLTIP_BYTES = 16_000
+_TOOLTIP_LINES = 100
+
+
+def html_lines(text: str, align: str = "CENTER", budget: int = _TEXT_BYTES, max_lines: int | None = _TEXT_LINES) -> str:
     """Any text as the body of a Graphviz HTML label: escaped, one line per line.
 
     Characters that cannot be shown (lone surrogates, control characters) are written as
-    their Python escapes, so every label is valid UTF-8 that ``dot`` accepts.
+    their Python escapes, so every label is valid UTF-8 that ``dot`` accepts. A line over
+    ``LINE_CHARS`` characters is cut, ending in …, and lines past ``max_lines`` or
+    ``budget`` bytes are counted instead of shown (``… 3 more lines``), so no label is too
+    long for ``dot``.
     """
-    shown = _shown(text)
     br = "<BR/>" if align == "CENTER" else f'<BR ALIGN="{align}"/>'
-    body = br.join(html.escape(line, quote=False) for line in shown.split("\n"))
+    lines = printable(text).split("\n")
+    shown, size = [], 0
+    for i, line in enumerate(lines):
+        escaped = html.escape(line if len(line) <= LINE_CHARS else line[: LINE_CHARS - 1] + "…", quote=False)
+        size += len(escaped.encode("utf-8")) + len(br)
+        if size > budget or (max_lines is not None and i == max_lines - 1 and len(lines) > max_lines):
+            left = len(lines) - i
+            shown.append(f"… {left} more line{'s' if left > 1 else ''}")
+            break
+        shown.append(escaped)
+    body = br.join(shown)
     return body + br if align != "CENTER" else body
 
 
-def _shown(text: str) -> str:
-    """``text`` with what cannot be shown written as its Python escape (see ``html_lines``)."""
+def printable(text: str) -> str:
+    """``text`` with what cannot be shown (lone surrogates, control characters) written as
+    its Python escape, so it encodes as UTF-8 and shows the same in every output."""
     if text.isprintable():  # most text: nothing to escape (a lone surrogate is not printable)
         return text
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -335,8 +359,29 @@ def _shown(text: str) -> str:
 
 
 def tooltip(text: str) -> str:
-    """Any text as a DOT tooltip: printable, and its backslashes kept as backslashes."""
-    return _shown(text).replace("\\", "\\\\") or " "
+    """Any text as a DOT tooltip: printable, and its backslashes kept as backslashes. A text
+    too long for ``dot`` is cut where it would pass the limit, and says how long it was; so
+    is one of more than ``_TOOLTIP_LINES`` lines (``dot`` takes time quadratic in them)."""
+    text = printable(text)
+    lines = text.split("\n")
+    if len(lines) > _TOOLTIP_LINES:
+        text = "\n".join(lines[: _TOOLTIP_LINES - 1] + [f"… ({len(lines):,} lines in all)"])
+    kept = _within_bytes(text, _TOOLTIP_BYTES)
+    if kept != text:
+        note = f"… ({len(text):,} characters in all)"
+        text = _within_bytes(kept, _TOOLTIP_BYTES - len(note)) + note
+    return text.replace("\\", "\\\\") or " "
+
+
+def _within_bytes(text: str, budget: int) -> str:
+    """The longest start of ``text`` that takes at most ``budget`` bytes as a DOT quoted
+    string (UTF-8, a backslash before each quote and backslash)."""
+    size = 0
+    for i, c in enumerate(text):
+        size += len(c.encode("utf-8")) + (c in '"\\')
+        if size > budget:
+            return text[:i]
+    return text
 
 
 def _node_html(node: Node) -> str:
@@ -357,7 +402,7 @@ def _caption_table(picture: Picture) -> str:
     rows = []
     if picture.caption:  # monospaced, so the columns of a step's text line up
         rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT FACE="{MONO}" POINT-SIZE="10">'
-                    f'{html_lines(picture.caption, "LEFT")}</FONT></TD></TR>')
+                    f'{html_lines(picture.caption, "LEFT", _CAPTION_BYTES, None)}</FONT></TD></TR>')
     swatches = [(kind, text) for kind, text in picture.legend if kind != "edge"]
     words = [text for kind, text in picture.legend if kind == "edge"]
     for group in (swatches[i : i + _SWATCHES_A_ROW] for i in range(0, len(swatches), _SWATCHES_A_ROW)):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from .backprop import _check_contribution, _require_value, contribution, topological_order
+from .backprop import _check_contribution, _one_pass_at_a_time, _require_value, contribution, topological_order
 from .forward import forward_tangents
 from .text import DEFAULT_PRECISION, constants, format_number, node_name
 from .value import Value, _Mode
@@ -264,53 +264,79 @@ def backward_steps(root: Value, leaves: bool = False) -> Iterator[Step]:
     as an interrupted ``backward`` is: every leaf gets back exactly the grad it held before
     it, so a later pass accumulates onto that. Under ``detect_anomaly()`` the step whose
     contribution is nan or inf raises ``FloatingPointError``, as ``backward`` does.
+
+    From its first step to its end (or until it is closed) the pass holds the lock that
+    ``backward()`` takes, so calls of ``backward()`` in other threads wait for it: passes
+    over graphs that share nodes never mix their sums.
     """
     _require_value(root, "root")
+    check_leaves(leaves)
+    order = topological_order(root)
+    return _serialized(_written(backward_steps_apart(root, order, leaves), order))
+
+
+def check_leaves(leaves) -> None:
+    """``leaves`` (whether leaves get steps of their own) is a bool, or ``TypeError``."""
     if not isinstance(leaves, bool):
         raise TypeError(f"leaves must be a bool, got {type(leaves).__name__}")
-    return _steps(root, topological_order(root), leaves)
 
 
-def _steps(root: Value, order: list[Value], leaves: bool) -> Iterator[Step]:
+def _serialized(steps: Iterator[Step]) -> Iterator[Step]:
+    # One line, as in backward(): no instruction between taking the lock and the block
+    # that gives it back.
+    with _one_pass_at_a_time: yield from steps  # noqa: E701
+
+
+def backward_steps_apart(root: Value, order: list[Value], leaves: bool = False) -> Iterator[Step]:
+    """The steps of ``root``'s backward pass (``order`` is its topological order), computed
+    apart from the graph: no ``.grad`` is read but the leaves' (for what they held) and
+    none is written. Drawings step through a pass this way, so they change nothing."""
     # The same operations as autograd.backward, in the same order: the sum for each node
     # starts from zero and a leaf's earlier grad is added once all of this pass's
-    # contributions are in.
+    # contributions are in (by _written).
     expected = consumers(order)
     held = {node: node.grad for node in order if not node.parents}
     record = _Pass(root, expected, held, constants(order, root))
     shown = [node for node in reversed(order) if leaves or node.parents]
     total = len(shown)
-    waiting = dict(held)  # leaves whose earlier grad is not added back yet
-    for node in order:
-        node.grad = 0.0
-    root.grad = 1.0
-    if root in waiting:
-        root.grad += waiting.pop(root)
+    sums = dict.fromkeys(order, 0.0)  # each node's sum so far, before any earlier grad is added back
+    sums[root] = 1.0
     received = dict.fromkeys(order, 0)
-    this_pass = {root: 1.0}  # each node's sum so far, before any earlier grad is added back
     check = _Mode.anomaly
-    finished = total == 0  # the pass is done once its last step has sent (or with no step to take)
-    try:
-        step = Step(0, total, root, 1.0, (), held.get(root, 0.0), record)
+    step = Step(0, total, root, 1.0, (), held.get(root, 0.0), record)
+    record.steps.append(step)
+    yield step
+    for number, node in enumerate(shown, 1):
+        g = sums[node]
+        sent = []
+        for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+            amount = contribution(local, g)  # a masked edge sends 0, as in backward
+            if check:
+                _check_contribution(node, local, g, amount)
+            sums[parent] += amount
+            received[parent] += 1
+            sent.append(Contribution(parent, local, amount, slot, received[parent], expected[parent], sums[parent]))
+        step = Step(number, total, node, g, tuple(sent), held.get(node, 0.0), record)
         record.steps.append(step)
         yield step
-        for number, node in enumerate(shown, 1):
-            g = node.grad
-            sent = []
-            for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-                amount = contribution(local, g)  # a masked edge sends 0, as in backward
-                if check:
-                    _check_contribution(node, local, g, amount)
-                parent.grad += amount
-                received[parent] += 1
-                this_pass[parent] = parent.grad
-                count = received[parent]
-                sent.append(Contribution(parent, local, amount, slot, count, expected[parent], this_pass[parent]))
-                if count == expected[parent] and parent in waiting:
-                    parent.grad += waiting.pop(parent)
-            step = Step(number, total, node, this_pass.get(node, 0.0), tuple(sent), held.get(node, 0.0), record)
-            record.steps.append(step)
-            finished = number == total
+
+
+def _written(steps: Iterator[Step], order: list[Value]) -> Iterator[Step]:
+    """``steps``, each written into the graph's grads before it is yielded, as ``backward``
+    has them at that point: every node holds its sum so far, and a complete leaf that sum
+    plus what it held. Closed early, every leaf gets back what it held."""
+    held: dict[Value, float] = {}
+    finished = False
+    try:
+        for step in steps:
+            if step.number == 0:
+                held = step._pass.held
+                for node in order:
+                    node.grad = 0.0
+                step.node.grad = 1.0 + held.get(step.node, 0.0)
+            for c in step.contributions:
+                c.parent.grad = c.total + held[c.parent] if c.completes and c.parent in held else c.total
+            finished = step.number == step.total  # the pass is done once its last step has sent
             yield step
     finally:
         if not finished:  # closed early: this pass's partial sums leave the leaves again

@@ -58,6 +58,29 @@ class _Switched:
 MASKED = float("0.0")
 
 
+class _Overflowed(float):
+    """A local derivative ``1/x`` that overflowed to +-inf though ``x`` is finite and not 0
+    (log at ``x = 5e-324``, the numerator's edge of a division by it): the true derivative
+    is finite, so a zero gradient sends 0 through it (0 times it), as PyTorch, which divides
+    the gradient by ``x``, sends ``0 / x = 0``, where ``0.0 * inf`` would be nan. Any other
+    gradient meets the inf (``contribution`` multiplies: ``1e-10 * inf`` is inf)."""
+
+    __slots__ = ()
+
+    def __mul__(self, other):
+        return 0.0 if other == 0.0 else float(self) * other
+
+    __rmul__ = __mul__
+
+
+def _reciprocal(x):
+    """``1/x`` as a local derivative: an ``_Overflowed`` inf where it overflows (above)."""
+    q = scalar.div(1.0, x)
+    if type(q) is float and q - q != 0.0 and x != 0.0 and x == x:  # inf from a finite x
+        return _Overflowed(q)
+    return q
+
+
 class Op:
     """A scalar primitive: ``forward(*floats) -> float`` and ``derivative(*inputs, out)``.
 
@@ -375,7 +398,7 @@ _ABS = Op("abs")
 _RELU = Op("relu")
 _LEAKY_RELU = Op("leaky_relu")
 _MUL = Op("*", derivative=lambda a, b, out: (b, a))
-_DIV = Op("/", scalar.div, lambda a, b, out: (scalar.div(1.0, b), -scalar.div(out, b)))
+_DIV = Op("/", scalar.div, lambda a, b, out: (_reciprocal(b), -scalar.div(out, b)))
 _MASK = Op("mask")
 
 
@@ -413,14 +436,23 @@ def _pow_graph_rule(a: Value, b: Value, out: Value, a_data: float, b_data: float
     the Hessian is the true, symmetric one (at (0, 1): [[0, -inf], [-inf, 0]]).
     """
     if a_data == 0.0 and 0.0 <= b_data <= 1.0:
-        daa, dab, dbb = _pow_second_derivatives_at_zero_base(b_data)
+        second = _pow_second_derivatives_at_zero_base(b_data)
+    elif a_data != 0.0 and abs(scalar.div(1.0, a_data)) == scalar.inf:
+        # So small a base that 1/a overflows: the graph of out * log(a) would give
+        # d2/da db as a**b * inf, so the second derivatives are computed here, as floats.
+        second = _pow_second_derivatives(a_data, b_data)
+    else:
+        second = None
+    if second is not None:
+        daa, dab, dbb = second
         da = _node(b_data * scalar.pow(a_data, b_data - 1.0), (a, b), (daa, dab), _POW_DA)
-        db = _node(0.0, (a, b), (dab, dbb), _POW_DB)
+        db_data = 0.0 if a_data == 0.0 else out.data * scalar.log(a_data)
+        db = _node(db_data, (a, b), (dab, dbb), _POW_DB)
         return (_masked(da) if b_data == 0.0 else da), db
     if b_data == 0.0:
-        # a**0 is 1 for every a, but d2/da db = 1/a is not 0: the mask keeps its graph.
-        da = MASKED if a_data != a_data else _masked(b * scalar.pow(a, b - 1.0))
-        return da, out * scalar.log(a)
+        # a**0 is 1 for every a, but d2/da db = 1/a is not 0: the mask keeps its graph
+        # (at a nan base, so that d2/da db is nan as d2/db da is).
+        return _masked(b * scalar.pow(a, b - 1.0)), out * scalar.log(a)
     db = 0.0 if (a_data == 0.0 and b_data >= 0.0) else out * scalar.log(a)
     return b * scalar.pow(a, b - 1.0), db
 
@@ -433,6 +465,14 @@ def _pow_second_derivatives_at_zero_base(b: float) -> tuple[float, float, float]
     if b == 1.0:
         return 0.0, -scalar.inf, 0.0
     return -scalar.inf, -scalar.inf, 0.0
+
+
+def _pow_second_derivatives(a: float, b: float) -> tuple[float, float, float]:
+    """``(d2/da2, d2/da db, d2/db2)`` of ``a**b`` at a base ``a`` not 0: ``b(b-1) a**(b-2)``,
+    ``a**(b-1) (1 + b log a)`` and ``a**b log(a)**2``, each as one float formula."""
+    daa = 0.0 if b in (0.0, 1.0) else b * (b - 1.0) * scalar.pow(a, b - 2.0)
+    log_a = scalar.log(a)  # nan for a negative base, as d/db is
+    return daa, scalar.pow(a, b - 1.0) * (1.0 + b * log_a), scalar.pow(a, b) * log_a * log_a
 
 
 def _second_derivatives_as_graphs(a: Value, b: Value, out: Value) -> tuple:
@@ -464,7 +504,7 @@ def _power_op(e: float) -> Op:
 
 
 _EXP = Op("exp", scalar.exp, lambda x, out: (out,))
-_LOG = Op("log", scalar.log, lambda x, out: (scalar.div(1.0, x),))
+_LOG = Op("log", scalar.log, lambda x, out: (_reciprocal(x),))
 _SQRT = Op("sqrt", scalar.sqrt, lambda x, out: (scalar.div(0.5, out),))
 _TANH = Op("tanh", scalar.tanh, lambda x, out: (1.0 - out * out,))
 _SIGMOID = Op("sigmoid", scalar.sigmoid, lambda x, out: (out * (1.0 - out),))

@@ -20,14 +20,18 @@ always holds the files of one whole run.
 from __future__ import annotations
 
 import argparse
+import glob
 import inspect
 import json
 import math
 import os
 import secrets
 import shutil
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import graphviz
@@ -35,7 +39,7 @@ import numpy as np
 
 from . import data, plots
 from .io import save
-from .layers import ACTIVATIONS, MLP
+from .layers import ACTIVATIONS, MAX_PARAMETERS, MLP, parameter_count
 from .network import draw_network
 from .torch_bridge import require_torch, save_torch
 from .recording import kept_epochs
@@ -66,6 +70,13 @@ OUTPUT_FILES = frozenset({"metrics.json", "model.json", "loss.png", "confusion_m
                           "test_images.png", "network.svg", "network.gv"})
 RECORD_SUFFIXES = (".html", ".gif")  # --record's player or animation: an earlier run's may be in --out
 LR_MAX = 10.0
+# Sizes are checked against these before any data or model is made, so a typo (--hidden
+# 1000000000) is refused at once instead of ending in MemoryError minutes later.
+SAMPLES_MAX = 1_000_000
+CLASSES_MAX = 100  # the confusion matrix writes a count in each of its classes² cells
+EPOCHS_MAX = 1_000_000
+STEP_EDGES_MAX = 10_000_000  # a training step's graph, a few hundred MB
+NOISE_MAX = 10.0  # the points lie within about 2 of the origin: more noise only buries them
 
 
 def _noise_defaults() -> str:
@@ -94,15 +105,17 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="digits only: ten-class (softmax + cross-entropy over 0-9) or two-vs-rest (is it a 2? "
                         "one sigmoid output + binary cross-entropy) (default: ten-class)")
     p.add_argument("--samples", type=int,
-                   help="points to generate, 2-D sets only "
+                   help=f"points to generate, 2-D sets only, at most {SAMPLES_MAX:,} (--samples) "
                         f"(default: {_dataset_default('samples', among=data.DATASETS)})")
-    p.add_argument("--classes", type=int, help="classes of spirals and blobs (default: 3)")
+    p.add_argument("--classes", type=int, help=f"classes of spirals and blobs, 2 to {CLASSES_MAX} (default: 3)")
     p.add_argument("--noise", type=float,
-                   help=f"std of the noise on the points, 2-D sets only (default: {_noise_defaults()})")
+                   help=f"std of the noise on the points, 2-D sets only, in [0, {NOISE_MAX:g}] "
+                        f"(default: {_noise_defaults()})")
     p.add_argument("--test-fraction", type=float, default=0.2,
                    help="share of the data held out as a stratified test set; 0 holds out nothing (default: 0.2)")
     p.add_argument("--hidden", type=int, nargs="+", metavar="N",
-                   help=f"hidden layer sizes (default: {_dataset_default('hidden', lambda h: ' '.join(map(str, h)))})")
+                   help=f"hidden layer sizes; the model may have at most {MAX_PARAMETERS:,} parameters "
+                        f"(default: {_dataset_default('hidden', lambda h: ' '.join(map(str, h)))})")
     p.add_argument("--activation", choices=list(ACTIVATIONS),
                    help=f"activation of the hidden layers (default: {_dataset_default('activation')})")
     p.add_argument("--loss", choices=list(LOSSES),
@@ -113,15 +126,18 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=0.01, help=f"learning rate, in (0, {LR_MAX:g}] (default: 0.01)")
     p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum, in [0, 1) (default: 0.9)")
     p.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight decay, in [0, 1] (default: 0)")
-    p.add_argument("--epochs", type=int, help=f"passes over the training set (default: {_dataset_default('epochs')})")
+    p.add_argument("--epochs", type=int, help=f"passes over the training set, 1 to {EPOCHS_MAX:,} "
+                                              f"(default: {_dataset_default('epochs')})")
     p.add_argument("--batch-size", type=int, default=32,
-                   help="samples per mini-batch; 0 trains on the full batch, as nn.fit's batch_size=None "
-                        "(default: 32)")
+                   help="samples per mini-batch; 0 trains on the full batch, as nn.fit's batch_size=None; "
+                        f"a step's graph may have at most {STEP_EDGES_MAX:,} edges, about two per parameter and "
+                        "sample (default: 32)")
     p.add_argument("--seed", type=int, default=0,
                    help="an int >= 0 seeding the data, the split, the initial weights and the shuffling (default: 0)")
     p.add_argument("--out", default="out",
                    help="output folder, made if missing; if it exists it may hold only an earlier run's files, "
-                        "which this run replaces together (default: out)")
+                        "which this run replaces together: the new folder is renamed into its place, so it must be "
+                        "not a mount point or the working directory (name a folder inside them) (default: out)")
     p.add_argument("--torch-out", nargs="?", const="model.pt", metavar="NAME.pt",
                    help="also write the trained model as a PyTorch state dict into --out, for "
                         "nn.to_torch(model).load_state_dict(torch.load(...)); needs torch (default: model.pt when "
@@ -164,6 +180,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     _check_numbers(p, args)
     if args.loss in ("hinge", "binary_cross_entropy") and args.classes > 2:
         p.error(f"--loss {args.loss} separates two classes; {args.dataset} has {args.classes}")
+    _check_sizes(p, args)
     if args.torch_out is not None:
         if Path(args.torch_out).name != args.torch_out or not args.torch_out.endswith(".pt") or args.torch_out == ".pt":
             p.error(f"--torch-out must be a file name ending in .pt (written into --out), got {args.torch_out!r}")
@@ -205,18 +222,41 @@ def _check_numbers(p: argparse.ArgumentParser, args: argparse.Namespace) -> None
         if not ok:
             p.error(f"--{flag} must be {expected}, got {getattr(args, flag.replace('-', '_'))!r}")
 
-    require(args.epochs >= 1, "epochs", "at least 1")
+    require(1 <= args.epochs <= EPOCHS_MAX, "epochs", f"from 1 to {EPOCHS_MAX:,}")
     require(min(args.hidden) >= 1, "hidden", "sizes of at least 1")
     require(args.batch_size >= 0, "batch-size", ">= 0 (0 means the full batch)")
     require(args.seed >= 0, "seed", "an int >= 0")
-    require(args.classes >= 2, "classes", "at least 2")
-    require(args.samples >= args.classes, "samples", f"at least the number of classes ({args.classes})")
+    require(2 <= args.classes <= CLASSES_MAX, "classes", f"from 2 to {CLASSES_MAX}")
+    require(args.classes <= args.samples <= SAMPLES_MAX, "samples",
+            f"from the number of classes ({args.classes}) to {SAMPLES_MAX:,}")
     # Finite and in range: inf or an absurd rate would only show up as a nan loss later.
     require(0.0 < args.lr <= LR_MAX, "lr", f"in (0, {LR_MAX:g}]")
     require(0.0 <= args.momentum < 1.0, "momentum", "in [0, 1)")
     require(0.0 <= args.weight_decay <= 1.0, "weight-decay", "in [0, 1]")
-    require(args.noise is None or 0.0 <= args.noise < math.inf, "noise", "a finite number >= 0")
+    require(args.noise is None or 0.0 <= args.noise <= NOISE_MAX, "noise",
+            f"in [0, {NOISE_MAX:g}] (the points lie within about 2 of the origin)")
     require(0.0 <= args.test_fraction < 1.0, "test-fraction", "in [0, 1) (0 holds out nothing)")
+
+
+def _check_sizes(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse a model or a training step too large to build, from the flags alone."""
+    digits = args.dataset == "digits"
+    samples = data.DIGITS_SAMPLES if digits else args.samples
+    features = data.DIGIT_SHAPE[0] * data.DIGIT_SHAPE[1] if digits else 2
+    sizes = [features, *args.hidden, output_size(args.loss, args.classes)]
+    parameters = parameter_count(sizes)
+    if parameters > MAX_PARAMETERS:
+        p.error(f"--hidden {' '.join(map(str, args.hidden))} makes a model of {parameters:,} parameters, "
+                f"more than the limit of {MAX_PARAMETERS:,}")
+    # Each unit's dot node has an edge per weight, per input and to its bias, and one more
+    # leads on from it (its activation, or the loss).
+    per_sample = sum(nout * (2 * nin + 2) for nin, nout in zip(sizes, sizes[1:]))
+    batch = args.batch_size or round(samples * (1.0 - args.test_fraction))
+    if batch * per_sample > STEP_EDGES_MAX:
+        which = f" (the full batch of {batch:,} samples)" if args.batch_size == 0 else ""
+        p.error(f"--batch-size {args.batch_size}{which}: a step through {parameters:,} parameters records about "
+                f"{batch * per_sample:,} edges, more than the limit of {STEP_EDGES_MAX:,}; use a smaller "
+                f"--batch-size (at most {max(1, STEP_EDGES_MAX // per_sample):,}) or --hidden")
 
 
 def _check_out(p: argparse.ArgumentParser, text: str) -> Path:
@@ -224,8 +264,16 @@ def _check_out(p: argparse.ArgumentParser, text: str) -> Path:
     if not text.strip():
         p.error(f"--out must name a folder, got {text!r}")
     out = Path(text)
+    _finish_an_interrupted_swap(_real(out))
     if out.exists() and not out.is_dir():
         p.error(f"--out {text} is a file, not a folder")
+    here = _real(Path.cwd())
+    if _real(out) in (here, *here.parents):
+        p.error(f"--out {text} is the working directory or holds it, which a run would replace; "
+                "name a folder inside it")
+    if os.path.ismount(_real(out)):
+        # Renaming it aside fails (EBUSY), and only after training.
+        p.error(f"--out {text} is a mount point, which a run cannot replace; name a folder inside it")
     foreign = _foreign_files(out)
     if foreign:
         p.error(foreign)
@@ -350,7 +398,12 @@ def make_staging_folder(out: Path) -> Path:
 
 
 def publish(staging: Path, out: Path) -> None:
-    """Put the finished ``staging`` folder in the place of ``out``, and drop the old one."""
+    """Put the finished ``staging`` folder in the place of ``out``, and drop the old one.
+
+    The old folder is renamed aside (``.out.previous-*``) before the new one takes its place.
+    Interrupted between the two renames, the old folder is put back; killed there, the next
+    run puts it back before anything else (``_finish_an_interrupted_swap``).
+    """
     out = _real(out)
     if not out.exists():
         os.rename(staging, out)
@@ -360,8 +413,42 @@ def publish(staging: Path, out: Path) -> None:
         _exit(foreign + "; nothing was written")
     previous = staging.with_name(staging.name.replace(".partial-", ".previous-"))
     os.rename(out, previous)
-    os.rename(staging, out)
+    try:
+        os.rename(staging, out)
+    except BaseException:
+        os.rename(previous, out)
+        raise
     shutil.rmtree(previous)
+
+
+def _finish_an_interrupted_swap(out: Path) -> None:
+    """Where a run was killed while replacing ``out`` (see ``publish``): put the last run's
+    folder back if ``out`` is missing; if the new one took its place, drop the old."""
+    for aside in sorted(out.parent.glob(f".{glob.escape(out.name)}.previous-*")):
+        if out.exists():
+            shutil.rmtree(aside)
+        else:
+            os.rename(aside, out)
+            print(f"python -m nn: put back {out}, the last run's files, from {aside.name} "
+                  "(a run was stopped while replacing it)", file=sys.stderr)
+
+
+@contextmanager
+def _stopped_cleanly_by_sigterm(out: Path):
+    """SIGTERM (``kill``, a container stopping) ends the run as Ctrl-C does: by an exception,
+    so the half-written folder is removed and ``out`` is left as it was."""
+    if threading.current_thread() is not threading.main_thread():  # only it can catch signals
+        yield
+        return
+
+    def stop(signum, frame):
+        _exit(f"terminated (SIGTERM); nothing was written to {out}", status=128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
@@ -412,6 +499,14 @@ def write_outputs(folder: Path, args, model: MLP, history: History, parts: tuple
     return files
 
 
+def _refuse_divergence(args, losses: list[tuple[str, float | None]]) -> None:
+    """Stop the run, writing nothing, at the first loss (with what it was) that is not finite."""
+    for what, loss in losses:
+        if loss is not None and not math.isfinite(loss):
+            _exit(f"training diverged: {what}; try a smaller --lr than {args.lr:g}. "
+                  f"Nothing was written to {args.out}", status=1)
+
+
 def _summary(args, scores: dict, history: History, files: dict) -> str:
     name = args.dataset if args.dataset != "digits" else f"digits {args.task}"
     if scores["test_accuracy"] is None:
@@ -436,46 +531,52 @@ def main(argv: list[str] | None = None) -> int:
     model = MLP(X.shape[1], [*args.hidden, nout], activation=args.activation, seed=args.seed)
     optimizer = make_optimizer(args, model)
     batch_size = args.batch_size or None
-    staging = make_staging_folder(args.out)  # before training: an unwritable --out fails now
-    try:
-        tty = sys.stderr.isatty()
-        if not args.quiet:
-            test = f", {len(y_test)} held out" if X_test is not None else ", none held out"
-            print(f"training {model} on {args.dataset} ({len(y_train)} samples{test}, {args.classes} classes) "
-                  f"with {args.loss} loss and {args.optimizer}", flush=True)
-        history = fit(model, X_train, y_train, loss=args.loss, optimizer=optimizer, epochs=args.epochs,
-                      batch_size=batch_size, seed=args.seed,
-                      validation=None if X_test is None else (X_test, y_test),
-                      progress=tty and not args.quiet,
-                      callback=None if tty or args.quiet else _progress_lines(args.epochs),
-                      record=None if args.record is None else args.record_every)
-        diverged = [e for e, v in enumerate(history.loss, 1) if not math.isfinite(v)]
-        if diverged:
-            _exit(f"training diverged: the loss was {history.loss[diverged[0] - 1]} in epoch {diverged[0]}; "
-                  f"try a smaller --lr than {args.lr:g}. Nothing was written to {args.out}", status=1)
-        train_loss, train_accuracy = evaluate(model, X_train, y_train, args.loss)
-        test_loss, test_accuracy = (None, None) if X_test is None else evaluate(model, X_test, y_test, args.loss)
-        scores = {"train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
-                  "train_loss": train_loss, "test_loss": test_loss}
-        files = write_outputs(staging, args, model, history, parts, names, scores)
-        metrics = {
-            "dataset": args.dataset, "task": args.task, "samples": len(y), "features": X.shape[1],
-            "classes": args.classes, "noise": args.noise, "test_fraction": args.test_fraction,
-            "train_samples": len(y_train), "test_samples": 0 if y_test is None else len(y_test),
-            "hidden": args.hidden, "activation": args.activation, "loss": args.loss,
-            "optimizer": args.optimizer, "lr": args.lr,
-            "momentum": args.momentum if args.optimizer == "sgd" else None,
-            "weight_decay": args.weight_decay, "epochs": args.epochs, "batch_size": batch_size,
-            "seed": args.seed, "parameters": len(model.parameters()),
-            **scores,
-            "seconds": history.seconds, "total_seconds": time.perf_counter() - started,
-            "history": {"loss": history.loss, "accuracy": history.accuracy,
-                        "test_loss": history.val_loss, "test_accuracy": history.val_accuracy},
-            "files": files,
-        }
-        (staging / files["metrics"]).write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
-        publish(staging, args.out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # gone already unless the run failed
+    with _stopped_cleanly_by_sigterm(args.out):
+        staging = make_staging_folder(args.out)  # before training: an unwritable --out fails now
+        try:
+            tty = sys.stderr.isatty()
+            if not args.quiet:
+                test = f", {len(y_test)} held out" if X_test is not None else ", none held out"
+                print(f"training {model} on {args.dataset} ({len(y_train)} samples{test}, {args.classes} classes) "
+                      f"with {args.loss} loss and {args.optimizer}", flush=True)
+            history = fit(model, X_train, y_train, loss=args.loss, optimizer=optimizer, epochs=args.epochs,
+                          batch_size=batch_size, seed=args.seed,
+                          validation=None if X_test is None else (X_test, y_test),
+                          progress=tty and not args.quiet,
+                          callback=None if tty or args.quiet else _progress_lines(args.epochs),
+                          record=None if args.record is None else args.record_every)
+            _refuse_divergence(args, [(f"the loss was {v} in epoch {e}", v) for e, v in enumerate(history.loss, 1)])
+            train_loss, train_accuracy = evaluate(model, X_train, y_train, args.loss)
+            test_loss, test_accuracy = (None, None) if X_test is None else evaluate(model, X_test, y_test, args.loss)
+            # Each epoch's mean loss may be finite while the trained model's is not (the last
+            # update overflowed): what is saved and reported must be finite too.
+            _refuse_divergence(args, [(f"the trained model's loss on the training set is {train_loss}", train_loss),
+                                      (f"the trained model's loss on the test set is {test_loss}", test_loss),
+                                      *((f"the test loss was {v} in epoch {e}", v)
+                                        for e, v in enumerate(history.val_loss, 1))])
+            scores = {"train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
+                      "train_loss": train_loss, "test_loss": test_loss}
+            files = write_outputs(staging, args, model, history, parts, names, scores)
+            metrics = {
+                "dataset": args.dataset, "task": args.task, "samples": len(y), "features": X.shape[1],
+                "classes": args.classes, "noise": args.noise, "test_fraction": args.test_fraction,
+                "train_samples": len(y_train), "test_samples": 0 if y_test is None else len(y_test),
+                "hidden": args.hidden, "activation": args.activation, "loss": args.loss,
+                "optimizer": args.optimizer, "lr": args.lr,
+                "momentum": args.momentum if args.optimizer == "sgd" else None,
+                "weight_decay": args.weight_decay, "epochs": args.epochs, "batch_size": batch_size,
+                "seed": args.seed, "parameters": len(model.parameters()),
+                **scores,
+                "seconds": history.seconds, "total_seconds": time.perf_counter() - started,
+                "history": {"loss": history.loss, "accuracy": history.accuracy,
+                            "test_loss": history.val_loss, "test_accuracy": history.val_accuracy},
+                "files": files,
+            }
+            # Strict JSON: a number that is not finite has no JSON form, and raises here.
+            (staging / files["metrics"]).write_text(json.dumps(metrics, indent=1, allow_nan=False) + "\n",
+                                                    encoding="utf-8")
+            publish(staging, args.out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # gone already unless the run failed
     print(_summary(args, scores, history, files), flush=True)
     return 0

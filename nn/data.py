@@ -146,7 +146,7 @@ def signed_labels(y) -> np.ndarray:
 
 DIGIT_SHAPE = (8, 8)
 _DIGITS_FILE = Path(__file__).with_name("digits.csv.gz")
-_DIGITS_ROWS = 1797
+DIGITS_SAMPLES = 1797
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
@@ -159,8 +159,8 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
     with gzip.open(_DIGITS_FILE, "rt", encoding="ascii") as f:
         table = np.loadtxt(f, delimiter=",", dtype=np.int64, ndmin=2)
     width = DIGIT_SHAPE[0] * DIGIT_SHAPE[1] + 1
-    if table.shape != (_DIGITS_ROWS, width):
-        raise ValueError(f"{_DIGITS_FILE} is damaged: expected {_DIGITS_ROWS} rows of {width} integers, "
+    if table.shape != (DIGITS_SAMPLES, width):
+        raise ValueError(f"{_DIGITS_FILE} is damaged: expected {DIGITS_SAMPLES} rows of {width} integers, "
                          f"got shape {table.shape}")
     return table[:, :-1] / 16.0, table[:, -1].copy()
 

@@ -23,30 +23,32 @@ literals ``NaN``/``Infinity`` that Python's ``json`` would accept are refused, n
 large for a float are refused, and saving a model with a non-finite parameter raises
 ``ValueError`` (a diverged model would not load back as what was saved).
 
-Saving never leaves a mix: the text goes to a temporary file with a name of its own beside
-the target (so concurrent saves do not share one), is flushed to disk, and is renamed over
-the target, which keeps its permissions; a symlink is written through to the file it
-points to. If anything fails, the temporary file is removed and the target is unchanged.
+Saving never leaves a mix (``autograd.files.write_atomically``): the text goes to a
+temporary file with a name of its own beside the target (so concurrent saves do not share
+one), is flushed to disk, and is renamed over the target, which keeps its permissions; a
+symlink is written through to the file it points to, and a target that is not a regular
+file (a device, a FIFO) is refused. If anything fails (a full disk), the temporary file is
+removed and the target is unchanged.
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import math
 import os
-import secrets
 import stat
 from collections import Counter
-from pathlib import Path
 
-from .layers import MLP, Layer, Neuron
+from autograd.files import kind_of, write_atomically
+
+from .layers import MLP, Layer, Neuron, parameter_count
 from .module import Module
 
-__all__ = ["FORMAT", "VERSION", "load", "save"]
+__all__ = ["FORMAT", "MAX_BYTES", "VERSION", "load", "save"]
 
 FORMAT = "chainrule.nn"
 VERSION = 1
+MAX_BYTES = 64 * 2**20  # what load reads at most: a model of some 3 million parameters
 
 _MODEL_TYPES: dict[str, type[Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
 # The keys of each type's ``config()``: the constructor arguments that fix the architecture.
@@ -73,65 +75,47 @@ def save(model: Module, path: str | os.PathLike) -> None:
         raise ValueError(f"cannot save: parameter {bad[0][0]!r} is {bad[0][1]!r}; "
                          "model files hold finite numbers only")
     header = {"format": FORMAT, "version": VERSION, "model": {"type": kind, **model.config()}}
-    lines = [f" {json.dumps(key)}: {json.dumps(value)}," for key, value in header.items()]
-    entries = [f"  {json.dumps(name)}: {json.dumps(value)}" for name, value in model.state_dict().items()]
+    lines = [f" {_strict(key)}: {_strict(value)}," for key, value in header.items()]
+    entries = [f"  {_strict(name)}: {_strict(value)}" for name, value in model.state_dict().items()]
     text = "{\n" + "\n".join(lines) + '\n "parameters": {\n' + ",\n".join(entries) + "\n }\n}\n"
-    _write_atomically(Path(os.path.realpath(path)), text)
+    write_atomically(path, text.encode("utf-8"), "model")
 
 
-def _write_atomically(target: Path, text: str) -> None:
-    """Replace ``target`` by a file holding ``text``, all at once (see the module docstring)."""
-    if target.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "cannot save a model over a directory", str(target))
-    if not target.parent.is_dir():
-        raise FileNotFoundError(errno.ENOENT, "the directory to save the model in does not exist", str(target.parent))
+def _strict(value) -> str:
+    # JSON has no NaN or Infinity: such a number raises rather than being written as one.
+    return json.dumps(value, allow_nan=False)
+
+
+def load(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> Module:
+    """Read a model written by ``save``; ``ValueError`` if the file is not exactly that.
+
+    Only a regular file (or a symlink to one) of at most ``max_bytes`` bytes is read: a FIFO
+    would block and a device such as ``/dev/zero`` never ends, so both are refused before
+    any byte is read.
+    """
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise ValueError(f"max_bytes must be an int of at least 1, got {max_bytes!r}")
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = None  # a new file: the mode os.open gives it under the umask, as for any file
-    temp, fd = _new_temporary_file(target)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _fsync_directory(target.parent)
-
-
-def _new_temporary_file(target: Path) -> tuple[Path, int]:
-    """A new file beside ``target`` with a name no other save uses, opened for writing."""
-    while True:
-        temp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.partial")
-        try:
-            return temp, os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Flush the directory entry of a rename to disk, so the new file survives a power cut."""
-    if os.name != "posix":  # other systems cannot open a directory for fsync
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def load(path: str | os.PathLike) -> Module:
-    """Read a model written by ``save``; ``ValueError`` if the file is not exactly that."""
-    raw = Path(path).read_bytes()
-    try:
-        return _model_from(_parse(raw))
+        return _model_from(_parse(_read_regular_file(path, max_bytes)))
     except ValueError as error:
         raise ValueError(f"{os.fspath(path)}: not a valid model file: {error}") from None
+
+
+def _read_regular_file(path: str | os.PathLike, max_bytes: int) -> bytes:
+    # O_NONBLOCK: opening a FIFO would otherwise wait for a writer, before fstat can tell.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"it is not a regular file (it is a {kind_of(info.st_mode)})")
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            raw = file.read(max_bytes + 1)  # the file may have grown since fstat
+    finally:
+        os.close(fd)
+    if max(len(raw), info.st_size) > max_bytes:
+        raise ValueError(f"it holds {max(len(raw), info.st_size):,} bytes, more than max_bytes={max_bytes:,}; "
+                         "pass a larger max_bytes to load it")
+    return raw
 
 
 def _refuse_constant(name: str):
@@ -186,7 +170,9 @@ def _check_size(value, key: str) -> int:
 
 
 def _checked_config(description) -> tuple[type[Module], dict]:
-    kind = description.get("type") if isinstance(description, dict) else description
+    if not isinstance(description, dict):
+        raise ValueError(f"model must be a JSON object with a 'type' and the sizes, got {_json_type(description)}")
+    kind = description.get("type")
     if not isinstance(kind, str) or kind not in _MODEL_TYPES:
         raise ValueError(f"model type must be one of {list(_MODEL_TYPES)}, got {kind!r}")
     config = {k: v for k, v in description.items() if k != "type"}
@@ -213,8 +199,7 @@ def _fits_a_float(x: int | float) -> bool:
 
 
 def _parameter_count(config: dict) -> int:
-    sizes = [config["nin"], *config.get("nouts", [config.get("nout", 1)])]
-    return sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
+    return parameter_count([config["nin"], *config.get("nouts", [config.get("nout", 1)])])
 
 
 def _model_from(doc: dict) -> Module:

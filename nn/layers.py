@@ -28,6 +28,17 @@ from autograd import Parameter, Value, ops
 from .module import Module
 
 LEAKY_RELU_SLOPE = 0.01
+# The most parameters a model built from outside input (python -m nn's flags, nn.from_torch)
+# may have unless the caller raises the limit: each is a Parameter with its grad and the
+# optimizer's state, and every sample of a training step adds about two edges per parameter.
+MAX_PARAMETERS = 1_000_000
+
+
+def parameter_count(sizes: Sequence[int]) -> int:
+    """The parameters of an MLP whose layers take ``sizes[0]`` inputs and give ``sizes[1:]``
+    outputs: a weight per input and a bias, for each unit."""
+    return sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
+
 
 # name -> the Value method applied to a pre-activation; None means no node at all.
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {

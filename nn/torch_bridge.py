@@ -25,12 +25,15 @@ and why, before any ``MLP`` is built.
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .layers import LEAKY_RELU_SLOPE, MLP
+from autograd.files import write_atomically
+
+from .layers import LEAKY_RELU_SLOPE, MAX_PARAMETERS, MLP, parameter_count
 
 if TYPE_CHECKING:
     import torch
@@ -98,23 +101,18 @@ def save_torch(model: MLP, path: str | os.PathLike) -> None:
     """Write ``to_torch(model).state_dict()`` to ``path`` with ``torch.save`` (float64).
 
     Load it with ``net = nn.to_torch(model_of_the_same_shape)`` and
-    ``net.load_state_dict(torch.load(path))``. The file is written next to its destination
-    and renamed into place, so an interrupted save leaves an earlier file as it was.
+    ``net.load_state_dict(torch.load(path))``. The file is written whole or not at all, as
+    ``nn.save`` writes (``autograd.files.write_atomically``).
     """
     _check_mlp(model, "nn.save_torch")
     path = Path(path)
     torch = require_torch("nn.save_torch")
-    state = to_torch(model).state_dict()
-    partial = path.with_name(path.name + ".partial")
-    try:
-        torch.save(state, partial)
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    data = io.BytesIO()
+    torch.save(to_torch(model).state_dict(), data)
+    write_atomically(path, data.getvalue(), "state dict")
 
 
-def from_torch(module: torch.nn.Module) -> MLP:
+def from_torch(module: torch.nn.Module, *, max_parameters: int = MAX_PARAMETERS) -> MLP:
     """The ``MLP`` that computes what ``module`` computes, with its weights as Python floats.
 
     ``module`` is a ``torch.nn.Sequential``, or any ``Module`` whose ``forward`` applies its
@@ -123,20 +121,34 @@ def from_torch(module: torch.nn.Module) -> MLP:
     ``nn.layers.LEAKY_RELU_SLOPE``, ``Tanh`` or ``Sigmoid``: one activation shared by the
     hidden layers, and any one (or none) after the last. Parameters are labelled ``L0.n1.w2``
     as every ``MLP``'s are. Anything else raises ``ValueError`` naming the step and why.
+
+    A module of more than ``max_parameters`` parameters (``nn.layers.MAX_PARAMETERS``, a
+    million: some hundreds of MB as Values) is refused, from the layers' shapes, before
+    anything is built or read; pass a larger ``max_parameters`` to bring it in anyway.
     """
     torch = require_torch("nn.from_torch")
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"nn.from_torch: module must be a torch.nn.Module, got {type(module).__name__}")
+    if isinstance(max_parameters, bool) or not isinstance(max_parameters, int) or max_parameters < 1:
+        raise ValueError(f"max_parameters must be an int of at least 1, got {max_parameters!r}")
     layers = _layers(torch, module)
     if not layers:
         raise ValueError(f"nn.from_torch: {type(module).__name__} has no Linear layer; an MLP needs at least one")
+    sizes = [layers[0].linear.weight.shape[1], *(layer.linear.weight.shape[0] for layer in layers)]
+    if parameter_count(sizes) > max_parameters:
+        raise ValueError(f"nn.from_torch: the module has {parameter_count(sizes):,} parameters, more than "
+                         f"max_parameters={max_parameters:,}; pass a larger max_parameters to bring it in")
+    for layer in layers:
+        if layer.linear.weight.is_meta or layer.linear.bias.is_meta:
+            raise ValueError(f"nn.from_torch: Linear {layer.name!r} holds no data (on the meta device); "
+                             "load its weights first (module.to_empty(device='cpu') and a state dict)")
     hidden = layers[:-1]
     for layer in hidden[1:]:
         if layer.activation != hidden[0].activation:
             raise ValueError(f"nn.from_torch: step {layer.activation_step!r} makes a hidden layer "
                              f"{layer.activation} but the first hidden layer is {hidden[0].activation} "
                              f"({hidden[0].activation_step!r}); an MLP applies one activation to every hidden layer")
-    model = MLP(layers[0].linear.weight.shape[1], [layer.linear.weight.shape[0] for layer in layers],
+    model = MLP(sizes[0], sizes[1:],
                 activation=hidden[0].activation if hidden else "relu", output_activation=layers[-1].activation,
                 seed=0)  # any seed: every weight is overwritten below
     state = {}

@@ -3,13 +3,14 @@ deep graphs, no_grad, and random expression graphs against sympy and central dif
 
 import gc
 import math
+import sys
 
 import pytest
 import sympy
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, backward, backward_steps, detect_anomaly, gradcheck, grad, no_grad, ops, topological_order
+from autograd import Value, backprop, backward, backward_steps, detect_anomaly, gradcheck, grad, no_grad, ops, topological_order
 from catalog import OPS, evaluate
 from strategies import expressions
 
@@ -214,6 +215,60 @@ def test_an_interrupted_backward_gives_every_leaf_back_its_earlier_grad():
     with detect_anomaly(), pytest.raises(FloatingPointError, match="backward of op 'sqrt' produced"):
         y.backward()
     assert [x.grad, w.grad, b.grad] == before
+
+
+def _interrupted_at_line(k: int, call) -> bool:
+    """Run ``call()`` with a trace function that raises ``KeyboardInterrupt`` at the k-th line
+    it executes (in any frame it enters), as Ctrl-C may arrive at any instruction. Returns
+    whether it was interrupted; with k past its last line it runs to the end."""
+    lines = 0
+
+    def trace(frame, event, arg):
+        nonlocal lines
+        if event == "line":
+            lines += 1
+            if lines == k:
+                raise KeyboardInterrupt
+        return trace
+
+    sys.settrace(trace)
+    try:
+        call()
+    except KeyboardInterrupt:
+        return True
+    finally:
+        sys.settrace(None)
+    return False
+
+
+def test_an_interrupt_at_any_line_of_backward_is_all_or_nothing():
+    # The report: an interrupt while the leaves' earlier grads were added back left a = 13
+    # and b = 3. Here the interrupt comes at each line the pass executes, one line per run:
+    # every grad must end as before the call, or as after a whole call, and the lock free.
+    def build():
+        a, b = Value(2.0, "a"), Value(-3.0, "b")
+        y = (a * b + a.exp()).relu() * b + ops.max([a, b])
+        order = topological_order(y)
+        for i, node in enumerate(order):
+            node.grad = 10.0 * (i + 1)
+        return y, order
+
+    y, order = build()
+    before = [node.grad for node in order]
+    y.backward()
+    after = [node.grad for node in order]
+    k, interrupted = 0, True
+    while interrupted:
+        k += 1
+        y, order = build()
+        interrupted = _interrupted_at_line(k, y.backward)
+        grads = [node.grad for node in order]
+        leaked = backprop._one_pass_at_a_time._is_owned()
+        if leaked:  # let the other tests run
+            backprop._one_pass_at_a_time.release()
+        assert not leaked, f"interrupted at line {k} of the pass: the lock is still held"
+        assert grads in (before, after), f"interrupted at line {k} of the pass: {grads}"
+    assert k > 50  # every line was reached: the last run went through
 
 
 def test_leaf_grads_accumulate_onto_what_they_held():

@@ -198,8 +198,8 @@ def test_help_prints_every_default_once(capsys):
     [
         (["--classes", "3"], "--classes applies to spirals and blobs; moons has 2 classes"),
         (["--batch-size", "-1"], "--batch-size must be >= 0 (0 means the full batch), got -1"),
-        (["--epochs", "0"], "--epochs must be at least 1, got 0"),
-        (["--samples", "1"], "--samples must be at least the number of classes (2), got 1"),
+        (["--epochs", "0"], "--epochs must be from 1 to 1,000,000, got 0"),
+        (["--samples", "1"], "--samples must be from the number of classes (2) to 1,000,000, got 1"),
         (["--hidden", "16", "0"], "--hidden must be sizes of at least 1, got [16, 0]"),
         (["--lr", "-1"], "--lr must be in (0, 10], got -1.0"),
         (["--lr", "0"], "--lr must be in (0, 10], got 0.0"),
@@ -210,8 +210,8 @@ def test_help_prints_every_default_once(capsys):
         (["--momentum", "1"], "--momentum must be in [0, 1), got 1.0"),
         (["--weight-decay", "inf"], "--weight-decay must be in [0, 1], got inf"),
         (["--weight-decay", "nan"], "--weight-decay must be in [0, 1], got nan"),
-        (["--noise", "inf"], "--noise must be a finite number >= 0, got inf"),
-        (["--noise", "-0.1"], "--noise must be a finite number >= 0, got -0.1"),
+        (["--noise", "inf"], "--noise must be in [0, 10] (the points lie within about 2 of the origin), got inf"),
+        (["--noise", "-0.1"], "--noise must be in [0, 10] (the points lie within about 2 of the origin), got -0.1"),
         (["--seed", "-1"], "--seed must be an int >= 0, got -1"),
         (["--test-fraction", "1"], "--test-fraction must be in [0, 1) (0 holds out nothing), got 1.0"),
         (["--test-fraction", "-0.2"], "--test-fraction must be in [0, 1) (0 holds out nothing), got -0.2"),
@@ -398,3 +398,149 @@ def test_torch_out_writes_the_trained_model_as_a_state_dict(tmp_path):
     assert abs(net(torch.tensor([x], dtype=torch.float64)).item() - model(x).data) <= 1e-12
     # a later run without the flag may replace a folder holding an earlier run's .pt
     run(tmp_path, "--epochs", "1")
+
+
+def test_a_run_whose_final_losses_are_not_finite_writes_nothing(tmp_path, capsys):
+    # The report: every epoch's mean loss was finite, but the trained model's was inf, and
+    # metrics.json said "train_loss": Infinity, which is not JSON.
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as info:
+        main(["--optimizer", "sgd", "--lr", "10", "--momentum", "0.99", "--loss", "mse", "--epochs", "4",
+              "--batch-size", "0", "--out", str(out), "--quiet"])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert "training diverged: the trained model's loss on the training set is" in err
+    assert f"Nothing was written to {out}" in err
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_metrics_json_is_strict_json(tmp_path):
+    out, _ = run(tmp_path, "--samples", "20", "--epochs", "1")
+    text = (out / "metrics.json").read_text()
+    json.loads(text, parse_constant=lambda name: pytest.fail(f"metrics.json holds {name}"))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--hidden", "1000000000"],
+     "--hidden 1000000000 makes a model of 4,000,000,001 parameters, more than the limit of 1,000,000"),
+    (["--hidden", "5000", "5000"], "--hidden 5000 5000 makes a model of 25,025,001 parameters, more than the limit"),
+    (["--dataset", "blobs", "--classes", "100000", "--samples", "100000"],
+     "--classes must be from 2 to 100, got 100000"),
+    (["--samples", "1000000000"], "--samples must be from the number of classes (2) to 1,000,000, got 1000000000"),
+    (["--epochs", str(10**30)], f"--epochs must be from 1 to 1,000,000, got {10**30}"),
+    (["--hidden", "700", "700"],
+     "--batch-size 32: a step through 493,501 parameters records about 31,584,064 edges, more than the limit "
+     "of 10,000,000; use a smaller --batch-size (at most 10) or --hidden"),
+    (["--batch-size", "0", "--samples", "1000000", "--hidden", "64"],
+     "--batch-size 0 (the full batch of 800,000 samples): a step through 257 parameters records about "),
+    (["--noise", "1e308"], "--noise must be in [0, 10] (the points lie within about 2 of the origin), got 1e+308"),
+], ids=["hidden 1e9", "hidden 5000 5000", "classes 100000", "samples 1e9", "epochs 1e30", "hidden 700 700",
+        "a full batch of 800,000", "noise 1e308"])
+def test_sizes_beyond_the_limits_are_refused_in_one_line_before_any_work(capsys, monkeypatch, args, message):
+    # The report: --hidden 1000000000 ran 69 s and then raised MemoryError; --epochs 10**30
+    # raised OverflowError. The flags are checked before any data or model is made.
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started")
+
+    monkeypatch.setattr(nn.cli, "MLP", no_work)
+    monkeypatch.setattr(nn.cli, "make_dataset", no_work)
+    with pytest.raises(SystemExit) as info:
+        main([*args, "--out", "unused"])
+    assert info.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0], errors
+
+
+def test_the_limits_are_in_the_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for limit in ("at most 1,000,000 (--samples)", "2 to 100", "at most 1,000,000 parameters", "1 to 1,000,000",
+                  "at most 10,000,000 edges", "in [0, 10]"):
+        assert limit in text, limit
+
+
+def test_out_on_a_mount_point_is_refused_before_training(tmpfs, capsys, no_training):
+    mount_point = tmpfs("volume", "1m")  # a file system of its own, as a container volume is
+    # The report: the run trained, then renaming --out failed with EBUSY and every output was lost.
+    with pytest.raises(SystemExit) as info:
+        main(["--out", str(mount_point), "--quiet"])
+    assert info.value.code == 2
+    assert (f"--out {mount_point} is a mount point, which a run cannot replace; name a folder inside it"
+            in capsys.readouterr().err)
+    assert os.listdir(mount_point) == [] and leftovers(mount_point.parent) == []
+
+
+@pytest.mark.parametrize("out", [".", "..", "./"])
+def test_out_that_is_or_holds_the_working_directory_is_refused(tmp_path, monkeypatch, capsys, no_training, out):
+    here = tmp_path / "work"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    with pytest.raises(SystemExit) as info:
+        main(["--out", out, "--quiet"])
+    assert info.value.code == 2
+    assert f"--out {out} is the working directory or holds it, which a run would replace" in capsys.readouterr().err
+    assert os.listdir(here) == [] and leftovers(tmp_path) == []
+
+
+def test_the_limits_of_out_are_in_the_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "not a mount point or the working directory" in " ".join(capsys.readouterr().out.split())
+
+
+@needs_dot
+def test_an_interrupt_between_the_two_renames_puts_the_last_run_back(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    main(["--samples", "20", "--epochs", "1", "--out", str(out), "--quiet"])
+    before = snapshot(out)
+    renames = []
+    real_rename = os.rename
+
+    def rename(source, target):
+        renames.append(target)
+        if len(renames) == 2:  # --out has moved aside; the new run is not in its place yet
+            raise KeyboardInterrupt
+        real_rename(source, target)
+
+    monkeypatch.setattr(nn.cli.os, "rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        main(["--samples", "20", "--epochs", "1", "--seed", "1", "--out", str(out), "--quiet"])
+    monkeypatch.undo()
+    assert snapshot(out) == before and leftovers(tmp_path) == []
+
+
+def test_a_swap_interrupted_by_a_kill_is_restored_by_the_next_run(tmp_path, capsys, no_training):
+    # What a SIGKILL between publish's renames leaves: --out missing, the last run aside.
+    aside = tmp_path / ".out.previous-4242-0a1b2c3d"
+    aside.mkdir()
+    (aside / "metrics.json").write_text("{}")
+    out = tmp_path / "out"
+    args = parse_args(["--out", str(out)])
+    assert args.out == out and snapshot(out) == {"metrics.json": b"{}"} and leftovers(tmp_path) == []
+    assert f"put back {out}, the last run's files, from {aside.name}" in capsys.readouterr().err
+    # And once the swap had finished, only the folder put aside is left to remove.
+    aside.mkdir()
+    (aside / "metrics.json").write_text("{}")
+    parse_args(["--out", str(out)])
+    assert snapshot(out) == {"metrics.json": b"{}"} and leftovers(tmp_path) == []
+
+
+def test_sigterm_cleans_up_as_sigint_does(tmp_path):
+    # The report: SIGTERM (what `kill` and container stops send) left .out.partial-* behind.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.Popen([sys.executable, "-m", "nn", "--epochs", "1000000", "--out", str(tmp_path / "out"),
+                            "--quiet"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(600):  # until training has started: its staging folder is there
+            if leftovers(tmp_path) or run.poll() is not None:
+                break
+            subprocess.run(["sleep", "0.1"])
+        assert leftovers(tmp_path), run.communicate(timeout=60)
+        run.terminate()
+        _, err = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode == 143, err.decode()
+    assert "python -m nn: error: terminated (SIGTERM); nothing was written to" in err.decode()
+    assert leftovers(tmp_path) == [] and not (tmp_path / "out").exists()

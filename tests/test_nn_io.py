@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
@@ -93,7 +94,7 @@ BAD_EDITS = {
     "version as bool": (set_in(["version"], True), "version must be 1, got True"),
     "extra top-level key": (set_in(["code"], "import os"), r"unexpected \['code'\]"),
     "unknown model type": (set_in(["model", "type"], "os.system"), r"model type must be one of \['Neuron', 'Layer', 'MLP'\], got 'os.system'"),
-    "model not an object": (set_in(["model"], [1]), "model type must be one of"),
+    "model not an object": (set_in(["model"], [1]), "model must be a JSON object with a .type. and the sizes, got an array"),
     "missing model key": (lambda d: d["model"].pop("activation"), r"missing \['activation'\]"),
     "unknown activation": (set_in(["model", "activation"], "swish"), "activation must be one of"),
     "activation not a string": (set_in(["model", "activation"], 3), "model 'activation' must be a string, got a number"),
@@ -113,6 +114,8 @@ BAD_EDITS = {
                        "'layers.0.neurons.0.w' expected a list of 2 numbers, got a list of 1"),
     "null weight": (set_in(["parameters", "layers.0.neurons.0.b"], None), "expected a number, got NoneType"),
     "type as a list": (set_in(["model", "type"], ["MLP"]), r"model type must be one of .*, got \['MLP'\]"),
+    "model as a string": (set_in(["model"], "MLP"),
+                          r"model must be a JSON object with a 'type' and the sizes, got a string"),
     "type as an object": (set_in(["model", "type"], {"MLP": 1}), r"model type must be one of .*, got \{'MLP': 1\}"),
     "401-digit weight": (set_in(["parameters", "layers.1.neurons.0.w"], [0.5, -1.0, 10**400]),
                          "'layers.1.neurons.0.w' holds a number too large for a float"),
@@ -182,6 +185,49 @@ def test_binary_garbage_is_refused(tmp_path):
 def test_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "nothing.json")
+
+
+def _refused_at_once(path, message, **options):
+    """load(path) must raise ValueError(message) without blocking on the file; a load that
+    blocks (opening a FIFO waits for a writer) is released and the test fails."""
+    outcome = {}
+
+    def read():
+        try:
+            load(path, **options)
+        except BaseException as error:  # noqa: BLE001 - handed back to the test
+            outcome["error"] = error
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    if reader.is_alive():
+        with open(path, "wb"):  # a writer: the blocked open returns, then reads nothing
+            pass
+        reader.join(timeout=30)
+        pytest.fail(f"load({path}) blocked")
+    with pytest.raises(ValueError, match=message):
+        raise outcome.get("error", AssertionError("load did not refuse the file"))
+
+
+def test_anything_but_a_regular_file_is_refused_before_reading(tmp_path):
+    # The report: a FIFO blocked forever, a symlink to /dev/zero read until MemoryError.
+    os.mkfifo(tmp_path / "fifo.json")
+    _refused_at_once(tmp_path / "fifo.json", r"fifo\.json: not a valid model file: it is not a regular file "
+                                             r"\(it is a FIFO\)")
+    (tmp_path / "zero.json").symlink_to("/dev/zero")
+    _refused_at_once(tmp_path / "zero.json", r"zero\.json: not a valid model file: it is not a regular file "
+                                             r"\(it is a character device\)")
+    _refused_at_once(tmp_path, r"not a valid model file: it is not a regular file \(it is a directory\)")
+
+
+def test_a_file_larger_than_the_cap_is_refused_before_reading(path, model):
+    size = path.stat().st_size
+    assert load(path, max_bytes=size).state_dict() == model.state_dict()
+    _refused_at_once(path, rf"not a valid model file: it holds {size:,} bytes, more than max_bytes={size - 1:,}; "
+                           rf"pass a larger max_bytes to load it", max_bytes=size - 1)
+    with pytest.raises(ValueError, match="max_bytes must be an int of at least 1, got 0"):
+        load(path, max_bytes=0)
 
 
 def test_deeply_nested_json_is_refused_with_a_value_error(tmp_path):

@@ -442,8 +442,7 @@ def test_an_interrupted_save_leaves_the_earlier_file(torch, tmp_path, monkeypatc
     target.write_bytes(b"the earlier file")
 
     def broken_save(obj, f):
-        with open(f, "wb") as out:
-            out.write(b"half a fi")
+        f.write(b"half a fi")
         raise OSError("disk full")
 
     monkeypatch.setattr(torch, "save", broken_save)
@@ -491,3 +490,25 @@ def test_without_torch_the_error_says_how_to_install_it(call, monkeypatch, tmp_p
                                           r"pip install torch"):
         call()
     assert list(tmp_path.iterdir()) == []
+
+
+# -- sizes -------------------------------------------------------------------------------------
+def test_the_size_is_checked_before_anything_is_built(torch, monkeypatch):
+    # The report: a meta-device Linear(10**5, 10**5) ran 23.6 s and raised MemoryError, and
+    # Linear(3000, 3000) took 54 s and 3 GB, building the whole MLP before reading a weight.
+    def no_model(*args, **kwargs):
+        raise AssertionError("an MLP was built")
+
+    monkeypatch.setattr(nn.torch_bridge, "MLP", no_model)
+    for n in (10**5, 3000):
+        with pytest.raises(ValueError, match=rf"nn.from_torch: the module has {(n + 1) * n:,} parameters, more "
+                                             rf"than max_parameters=1,000,000; pass a larger max_parameters"):
+            nn.from_torch(torch.nn.Sequential(torch.nn.Linear(n, n, device="meta")))
+    with pytest.raises(ValueError, match="more than max_parameters=7"):
+        nn.from_torch(torch.nn.Sequential(torch.nn.Linear(3, 2)), max_parameters=7)
+    monkeypatch.undo()
+    assert len(nn.from_torch(torch.nn.Sequential(torch.nn.Linear(3, 2)), max_parameters=8).parameters()) == 8
+    with pytest.raises(ValueError, match=r"nn.from_torch: Linear '0' holds no data \(on the meta device\)"):
+        nn.from_torch(torch.nn.Sequential(torch.nn.Linear(3, 2, device="meta")))
+    with pytest.raises(ValueError, match="max_parameters must be an int of at least 1, got 0"):
+        nn.from_torch(torch.nn.Sequential(torch.nn.Linear(3, 2)), max_parameters=0)

@@ -2,6 +2,7 @@
 +-1000, PyTorch's conventions at kinks, and anomaly detection."""
 
 import math
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -554,3 +555,59 @@ def test_a_gradient_of_negative_zeros_only_is_positive_zero_unlike_pytorch():
     t = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
     (t * -0.0).backward()
     assert _bits([t.grad.item()]) == [(0.0, -1.0)]
+
+
+# -- a zero gradient through an overflowed reciprocal ---------------------------------------------
+def test_a_zero_gradient_through_an_overflowed_reciprocal_sends_zero_like_pytorch():
+    # The report: relu(log(x)) at 5e-324 gave d/dx = nan. log's edge holds 1/x, which
+    # overflows to inf for so small an x, and relu sends 0: 0 * inf is nan, where PyTorch
+    # computes grad / x = 0 / 5e-324 = 0. The true derivative is finite: 0 times it is 0.
+    x = Value(5e-324)
+    y = x.log().relu()
+    y.backward()
+    assert _bits([x.grad]) == [(0.0, 1.0)]
+    assert grad(y, [x]) == (0.0,)
+    a, b = Value(1.0), Value(5e-324)
+    z = (-(a / b)).relu()  # 1/b overflows too; d/db = -a/b² is computed as torch does, and is nan
+    (da, db) = grad(z, [a, b])
+    assert da == 0.0 and math.isnan(db)
+    # A gradient that is not zero meets the inf, as the table of differences says.
+    x = Value(5e-324)
+    (x.log() * 1e-10).backward()
+    assert x.grad == inf
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: the comparison is skipped")
+    t = torch.tensor(5e-324, dtype=torch.float64, requires_grad=True)
+    torch.relu(torch.log(t)).backward()
+    assert t.grad.item() == 0.0
+    ta, tb = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (1.0, 5e-324))
+    torch.relu(-(ta / tb)).backward()
+    assert ta.grad.item() == 0.0 and math.isnan(tb.grad.item())
+
+
+@pytest.mark.parametrize("point", [(1e-310, 1.0), (1e-310, 0.5), (-1e-310, 2.0), (5e-324, 3.0), (float("nan"), 0.0),
+                                   (float("nan"), 1.0), (2.0, 0.0)])
+def test_the_hessian_of_a_power_is_symmetric(point):
+    # The report: at (1e-310, 1) d/da (d/db) met 1e-310 * (1/1e-310 = inf) and was inf while
+    # d/db (d/da) was -712.8; at (nan, 0) the mask on d/da left a 0 opposite a nan.
+    (h00, h01), (h10, h11) = hessian(lambda a, b: a**b, list(point))
+    assert _same(h01, h10), (h01, h10)
+    a, b = point
+    if a == a and a > 0.0:  # the closed forms, where they are finite
+        assert math.isclose(h01, a ** (b - 1) * (1 + b * math.log(a)), rel_tol=1e-12)
+        assert math.isclose(h11, a**b * math.log(a) ** 2, rel_tol=1e-12, abs_tol=1e-320)
+
+
+def test_softplus_above_pytorchs_threshold_differs_as_the_readme_says():
+    # PyTorch's softplus returns x itself past threshold=20 (slope 1); here log(1 + e^x) is
+    # computed at every x. The difference was missing from the README's table.
+    row = "| `x = Value(21.0)`; `x.softplus()`, `d/dx` | `21.000000000758256`, `0.9999999992417439` | `21.0`, `1.0` |"
+    assert row in (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    x = Value(21.0)
+    y = x.softplus()
+    y.backward()
+    assert (y.data, x.grad) == (21.000000000758256, 0.9999999992417439)
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: the comparison is skipped")
+    t = torch.tensor(21.0, dtype=torch.float64, requires_grad=True)
+    u = torch.nn.functional.softplus(t)
+    u.backward()
+    assert (u.item(), t.grad.item()) == (21.0, 1.0)

@@ -4,13 +4,17 @@ cannot write are refused with a message naming them."""
 from __future__ import annotations
 
 import copy
+import gc
+import io
 import math
 import pickle
+import random
+import tracemalloc
 
 import pytest
 
 import nn
-from autograd import MASKED, Op, Value, grad, ops, topological_order
+from autograd import MASKED, Op, Value, grad, ops, pickling, topological_order
 from catalog import CASES, sample_points
 
 
@@ -119,3 +123,88 @@ def test_models_copy_and_pickle(how):
     clone.layers[0].neurons[0].w[0].data += 1.0  # independent
     assert clone.state_dict() != model.state_dict()
     assert math.isfinite(clone([0.5, -1.0]).data)
+
+
+class _OnlyAutograd(pickle.Unpickler):
+    """What a careful user writes: an unpickler that admits chainrule's globals only."""
+
+    def find_class(self, module, name):
+        if module == "autograd" or module.startswith("autograd."):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed")
+
+
+class _Gadget:
+    """Pickles as autograd.pickling._built_in_op("os", "getpid"), then a call of what it gives."""
+
+    def __reduce__(self):
+        return pickling._built_in_op, ("os", "getpid")
+
+    def __call__(self):
+        raise AssertionError("never called while pickling")
+
+
+class _Call:
+    def __reduce__(self):
+        return _Gadget(), ()
+
+
+def test_ops_are_found_only_in_chainrules_own_table_by_name():
+    # The report: _built_in_op imported any module and fetched any attribute, so an
+    # unpickler admitting only autograd.* globals still ran os.system through it.
+    payload = pickle.dumps(_Call())
+    with pytest.raises(pickle.UnpicklingError, match=r"os\.getpid is not an op of chainrule"):
+        _OnlyAutograd(io.BytesIO(payload)).load()
+    with pytest.raises(pickle.UnpicklingError, match=r"autograd\.value\._Mode is not an op of chainrule"):
+        pickling._built_in_op("autograd.value", "_Mode")
+    # Every built-in op still comes back as itself.
+    x = Value(0.5)
+    y = ops.softmax([x.tanh() * 2.0, x.exp(), ops.dot([x], [x], 1.0)])[0] ** 2.0
+    for node in topological_order(y):
+        assert node._fn is None or pickle.loads(pickle.dumps(node._fn)) is node._fn
+
+
+@pytest.mark.parametrize("order", ["inputs first", "root first", "shuffled"])
+def test_pickling_many_nodes_of_one_graph_is_linear_in_its_nodes(order):
+    # The report: pickle.dumps(topological_order(y)) on a 4,000-op chain was 40.5 MB (each
+    # node listed every node before it again) against 0.38 MB for the root alone.
+    x, w, y = _chain(2_000)
+    nodes = topological_order(y)
+    if order == "root first":
+        nodes.reverse()
+    elif order == "shuffled":
+        random.Random(0).shuffle(nodes)
+    alone = len(pickle.dumps([x, w, y]))
+    together = pickle.dumps(nodes)
+    assert len(together) < 1.5 * alone
+    copied = pickle.loads(together)
+    y2 = copied[nodes.index(y)]
+    assert grad(y2, [copied[nodes.index(x)], copied[nodes.index(w)]]) == grad(y, [x, w])
+    assert len(topological_order(y2)) == len(nodes)
+
+
+def test_deep_copying_many_nodes_of_one_graph_is_linear_in_its_nodes():
+    # The report: deepcopy of 16,001 nodes took 82 s, as each node's prelude listed every
+    # node before it again. Measured here by memory: those lists held n²/2 references.
+    x, w, y = _chain(2_000)
+    nodes = topological_order(y)
+    peaks = {}
+    for what, obj in (("root", [x, w, y]), ("every node", nodes)):
+        gc.collect()
+        tracemalloc.start()
+        try:
+            copied = copy.deepcopy(obj)
+            peaks[what] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peaks["every node"] < 2 * peaks["root"]
+    assert grad(copied[-1], [copied[nodes.index(x)], copied[nodes.index(w)]]) == grad(y, [x, w])
+
+
+def test_each_pickle_writes_the_whole_graph_of_what_it_holds():
+    # Nodes written by one pickle are not taken as written by the next.
+    x, w, y = _chain(10)
+    first = pickle.loads(pickle.dumps(y))
+    second = pickle.loads(pickle.dumps(y))
+    assert first.data == second.data == y.data
+    assert len(topological_order(second)) == len(topological_order(y))

@@ -1,6 +1,7 @@
 """animate(): a player of the steps that needs no kernel, tested as files and in a real browser."""
 
 import contextlib
+import json
 import re
 import shutil
 import sys
@@ -8,7 +9,7 @@ import tempfile
 
 import pytest
 
-from autograd import Parameter, Player, Value, animate, backward_steps, forward_steps, ops, step_slider, topological_order
+from autograd import Op, Parameter, Player, Value, animate, backward_steps, forward_steps, ops, step_slider, topological_order
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 pytestmark = needs_dot
@@ -221,5 +222,65 @@ def test_the_saved_page_plays_in_a_browser(browser, tmp_path):
     WebDriverWait(browser, 20).until(lambda d: d.find_element("tag name", "body").get_attribute("data-playing") == "false")
     assert _visible_step(browser) == 8 and caption.text == player.captions[8]
     assert browser.find_element("id", "slider").get_attribute("value") == "8"
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
+    assert errors == []
+
+
+# -- hostile labels ----------------------------------------------------------------------
+HOSTILE = "<!--<script>"
+
+
+def hostile_graph():
+    """Labels and an op name that would end or reopen the page's script if written into it as they are."""
+    shout = Op("</script><!--<script>", _double, _double_rule)
+    x = Value(0.5, HOSTILE)
+    y = shout(x) * Value(3.0, "</script>")
+    y.label = "y " + HOSTILE
+    return y
+
+
+def _double(x):
+    return 2.0 * x
+
+
+def _double_rule(x, out):
+    return (2.0,)
+
+
+def _script(page: str) -> str:
+    (script,) = re.findall(r"<script>(.*?)</script>", page, re.S)
+    return script
+
+
+def test_no_label_or_op_name_reaches_the_script_as_markup():
+    player = animate(hostile_graph())
+    assert any(HOSTILE in caption for caption in player.captions)
+    script = _script(player.html())
+    # Every "<" of the text is written \u003c, so nothing in it can end or reopen the script.
+    assert "<" not in script and "\\u003c!--\\u003cscript>" in script
+    assert [c for c in json.loads(re.search(r"var captions = (\[.*?\]);\n", script, re.S).group(1))] == player.captions
+
+
+def test_a_lone_surrogate_in_a_label_is_shown_as_its_escape_in_the_page_and_in_jupyter(tmp_path):
+    # draw and the GIF write it as \ud800 already; the page and the notebook frame must too.
+    x = Value(0.5, "x\ud800")
+    y = (x * 2.0).tanh()
+    y.label = "y\udfff"
+    player = animate(y)
+    page = player.save(tmp_path / "p.html").read_text(encoding="utf-8")
+    assert "x\\ud800" in page and "y\\udfff" in page
+    assert "x\\\\ud800" in _script(page)  # in the captions' JSON, the backslash itself is escaped
+    assert "y\\udfff" in player._repr_html_()
+
+
+def test_hostile_labels_leave_the_page_playing_in_a_browser(browser, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    player = animate(hostile_graph())
+    browser.get(player.save(tmp_path / "hostile.html").resolve().as_uri())
+    caption = browser.find_element("id", "caption")
+    browser.find_element("tag name", "body").send_keys(Keys.ARROW_RIGHT)
+    assert _visible_step(browser) == 1 and caption.text == player.captions[1]
+    assert HOSTILE in caption.text or HOSTILE in player.captions[0]
     errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
     assert errors == []

@@ -13,7 +13,7 @@ import threading
 import pytest
 
 import nn
-from autograd import Value, detect_anomaly, grad, no_grad, ops
+from autograd import Value, animate, backward_steps, detect_anomaly, draw_step, grad, no_grad, ops
 
 
 class Worker(threading.Thread):
@@ -35,6 +35,21 @@ class Worker(threading.Thread):
         assert not self.is_alive(), "worker thread hung"
         if self.error is not None:
             raise self.error
+
+
+def interleaved(*targets) -> None:
+    """Run each target in a thread of its own, switching threads as often as possible (in
+    the middle of passes), until all are done; re-raise what any died of."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        workers = [Worker(target) for target in targets]
+        for t in workers:
+            t.start()
+        for t in workers:
+            t.finish()
+    finally:
+        sys.setswitchinterval(previous)
 
 
 def inside(mode, entered: threading.Event, leave: threading.Event) -> Worker:
@@ -172,15 +187,49 @@ def test_backward_in_two_threads_on_shared_nodes_adds_what_sequential_calls_add(
         for _ in range(rounds):
             root.backward()
 
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible, mid-pass
-    try:
-        workers = [Worker(lambda: repeat(first)), Worker(lambda: repeat(second))]
-        for t in workers:
-            t.start()
-        for t in workers:
-            t.finish()
-    finally:
-        sys.setswitchinterval(previous)
+    interleaved(lambda: repeat(first), lambda: repeat(second))
     assert x.grad == rounds * (once_first[0] + once_second[0]) == rounds * (12000.0 + 15000.0)
     assert w.grad == rounds * (once_first[1] + once_second[1]) == rounds * (6000.0 + 6000.0)
+
+
+def _step_once(root):
+    next(iter(backward_steps(root)))  # a pass paused after step 0 and dropped
+
+
+def _step_to_the_end(root):
+    list(backward_steps(root))
+
+
+@pytest.mark.parametrize("stepping", [
+    lambda root: draw_step(root, 1),
+    _step_once,
+    lambda root: animate(root),
+    _step_to_the_end,
+], ids=["draw_step", "a pass dropped after step 0", "animate", "a pass run to the end"])
+def test_stepping_and_drawing_in_one_thread_lose_nothing_of_training_in_another(stepping):
+    # The report's race: one thread backpropagates w * 3 again and again while another
+    # steps through w * 5. A stepped pass must be serialized with backward() and put back
+    # only what it changed itself; w.grad then ends at an exact sum of small integers.
+    w = Value(1.0, "w")
+    rounds = 20_000
+    done = threading.Event()
+    passes_to_the_end = []
+    barrier = threading.Barrier(2)
+
+    def train():
+        barrier.wait(timeout=60)
+        try:
+            for _ in range(rounds):
+                (w * 3.0).backward()
+        finally:
+            done.set()
+
+    def step():
+        barrier.wait(timeout=60)
+        while not done.is_set():
+            stepping(w * 5.0)
+            if stepping is _step_to_the_end:
+                passes_to_the_end.append(1)
+
+    interleaved(train, step)
+    assert w.grad == 3.0 * rounds + 5.0 * len(passes_to_the_end)
