@@ -25,8 +25,13 @@ import graphviz
 
 from .picture import Edge, Node, Picture
 
-FONT = "Helvetica"
-MONO = "Courier"
+# One font stack for Graphviz, which measures the text to size each box, and for the browser,
+# which draws it: Liberation Sans, Arial and Helvetica share their widths, so text fits its box
+# on Linux (Debian's fonts-liberation), Windows and macOS alike. Graphviz writes the stack into
+# the SVG as it is. (Graphviz's own "Helvetica" is measured with fontconfig's sans-serif,
+# DejaVu Sans on Debian, while browsers draw Liberation Sans for it.)
+FONT = "Liberation Sans,Arial,Helvetica,sans-serif"
+MONO = "Liberation Mono,Courier New,Courier,monospace"
 FILL = {  # by role: light fills so the black text stays readable
     "input": "#dbeafe",
     "parameter": "#fde68a",
@@ -47,6 +52,7 @@ _LEGEND_TEXT = {
 _SWATCHES_A_ROW = 5
 _GROUP_PAD = 7.0  # points between a layer's nodes and its box
 _CAPTION_HEIGHT = 16.0
+_CAPTION_INSET = 3.0  # points between a layer box's caption and its top edge
 _CAPTION_CHAR = 6.5  # points per character of an 11-point caption, a generous average
 
 INSTALL_GRAPHVIZ = (
@@ -169,7 +175,8 @@ def _new_diagram(picture: Picture, **graph) -> Diagram:
         graph_attr={"rankdir": picture.rankdir, "nodesep": "0.12", "ranksep": "0.22",
                     "bgcolor": "white", "fontname": FONT, "fontsize": "11", **graph},
         node_attr={"shape": "box", "style": "rounded,filled", "fontname": FONT, "fontsize": "11",
-                   "color": _BORDER, "margin": "0.08,0.03"},
+                   # room around the text as the browser draws it, clear of the rounded corners
+                   "color": _BORDER, "margin": "0.1,0.08"},
         edge_attr={"fontname": FONT, "fontsize": "10", "color": _EDGE, "arrowsize": "0.6"},
     )
     g.nodes_drawn = len(picture.nodes)
@@ -468,9 +475,10 @@ def _point(x: float, y: float) -> str:
 def _box_attrs(group, left: float, bottom: float, right: float, top: float, dx: float, dy: float) -> dict:
     """A group's box: a dashed rounded node of its own, captioned in its top left corner (as
     a cluster would be), drawn under everything else."""
-    width = max(right - left - 2 * _GROUP_PAD, 1.0)
-    caption = (f'<<TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="{width:.0f}" ALIGN="LEFT">'
-               f"{html_lines(group.caption)}</TD></TR></TABLE>>")
+    # The caption padded clear of the box's rounded corner and top edge.
+    width = max(right - left - 2 * _GROUP_PAD - 2 * _CAPTION_INSET, 1.0)
+    caption = (f'<<TABLE BORDER="0" CELLPADDING="{_CAPTION_INSET:.0f}" CELLSPACING="0"><TR>'
+               f'<TD WIDTH="{width:.0f}" ALIGN="LEFT">{html_lines(group.caption)}</TD></TR></TABLE>>')
     return {"label": caption, "shape": "box", "style": "rounded,dashed", "color": _GROUP,
             "fontcolor": "#4b5563", "fontsize": "11", "labelloc": "t", "fixedsize": "true",
             "width": f"{(right - left) / 72:.4f}", "height": f"{(top - bottom) / 72:.4f}",
