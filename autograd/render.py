@@ -15,8 +15,12 @@ Two rules keep every number on its own edge:
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import json
+import math
+import re
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +36,10 @@ from .picture import Edge, Node, Picture
 # DejaVu Sans on Debian, while browsers draw Liberation Sans for it.)
 FONT = "Liberation Sans,Arial,Helvetica,sans-serif"
 MONO = "Liberation Mono,Courier New,Courier,monospace"
+PNG_DPI = 96  # the pixels a browser gives a point of SVG: the PNG shows as large as the SVG
+# A PNG of more pixels than this (1,500 x 1,000) is drawn at fewer dots an inch instead: a
+# notebook column would show it scaled down anyway, and a notebook stays small.
+MAX_PNG_PIXELS = 1_500_000
 FILL = {  # by role: light fills so the black text stays readable
     "input": "#dbeafe",
     "parameter": "#fde68a",
@@ -108,6 +116,56 @@ class Diagram(graphviz.Digraph):
             kwargs.setdefault("neato_no_op", 2)
         with dot_required():
             return super().render(*args, **kwargs)
+
+    def copy(self) -> Diagram:
+        # The copy renders as the original does: pinned, with neato -n2.
+        copied = super().copy()
+        copied.nodes_drawn, copied.pinned = self.nodes_drawn, self.pinned
+        return copied
+
+    def png(self, dpi: float | None = None) -> bytes:
+        """The diagram as a PNG of ``dpi`` pixels an inch (by default PNG_DPI, fewer for a
+        picture of more than MAX_PNG_PIXELS), in a palette: a quarter of the size of
+        Graphviz's own PNG, as sharp, every fill its exact colour."""
+        from PIL import Image
+
+        if dpi is None:
+            dpi = png_dpi(self.pipe(format="svg", encoding="utf-8"))
+        copied = self.copy()
+        copied.graph_attr["dpi"] = f"{dpi:.2f}"  # on a copy: dpi scales the SVG too
+        image = Image.open(io.BytesIO(copied.pipe(format="png")))
+        return palette_png(image)
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_) -> dict[str, str]:
+        # The SVG, with its tooltips, wherever the client draws SVG; the same picture as a PNG
+        # beside it for the clients that draw no SVG (JupyterLab in an untrusted notebook,
+        # which every downloaded notebook is) or prefer an image (GitHub).
+        svg = self.pipe(format="svg", encoding="utf-8")
+        bundle = {"image/svg+xml": lambda: svg,
+                  "image/png": lambda: base64.b64encode(self.png(png_dpi(svg))).decode("ascii")}
+        return {kind: make() for kind, make in bundle.items()
+                if (include is None or kind in include) and kind not in (exclude or ())}
+
+
+def png_dpi(svg: str) -> float:
+    """The dots an inch of the PNG of the picture ``svg`` draws: PNG_DPI, or fewer, so that it
+    has at most MAX_PNG_PIXELS."""
+    width, height = map(float, re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', svg).groups())
+    pixels = width * height * (PNG_DPI / 72) ** 2
+    return PNG_DPI * min(1.0, math.sqrt(MAX_PNG_PIXELS / pixels)) if pixels else PNG_DPI
+
+
+def palette_png(image) -> bytes:
+    """A Pillow image as a PNG in a palette of 64 colours, on white. A drawing has a few flat
+    colours and their anti-aliased edges: median cut keeps the flat ones exact."""
+    from PIL import Image
+
+    flat = Image.new("RGB", image.size, "white")
+    flat.paste(image, mask=image.getchannel("A") if image.mode == "RGBA" else None)
+    out = io.BytesIO()
+    flat.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 @dataclass(frozen=True)

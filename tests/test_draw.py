@@ -1,5 +1,7 @@
 """draw(): what the influence diagram shows (its Picture), and how dot lays it out."""
 
+import base64
+import io
 import math
 import re
 import shutil
@@ -16,6 +18,7 @@ import nn
 from autograd import Op, Parameter, Value, draw, draw_dot, grad, ops, paths
 from autograd.draw import GraphvizNotFoundError, picture
 from autograd.formulas import edge_formula
+from autograd.render import FILL, MAX_PNG_PIXELS
 from autograd.text import node_name
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
@@ -441,6 +444,33 @@ def test_dot_renders_the_neuron_with_every_number():
     texts = _svg_texts(draw(o, highlight=[o]))
     for line in ("o = tanh", "data 0.7071", "grad 1", "x1", "grad -1.5", "0.5", "-3"):
         assert line in texts, line
+
+
+@needs_dot
+@pytest.mark.parametrize("make", [lambda: neuron()[0], mlp_loss, lambda: nn.draw_network(
+    nn.MLP(2, [3, 1], seed=0), x=[0.5, -1.0])], ids=["plain", "pinned, with layer boxes", "draw_network"])
+def test_jupyter_gets_the_svg_and_the_same_picture_as_a_png(make):
+    """JupyterLab draws no SVG in an untrusted notebook (every downloaded one): a PNG of the same
+    picture, as large on screen, goes beside it; a very large picture at fewer dots an inch."""
+    from PIL import Image
+
+    made = make()
+    diagram = made if isinstance(made, graphviz.Digraph) else draw(made)
+    bundle = diagram._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml", "image/png"}
+    width, height = (float(v) for v in re.search(r'viewBox="0.00 0.00 ([\d.]+) ([\d.]+)"', bundle["image/svg+xml"]).groups())
+    # A point of SVG is 96/72 pixels in a browser: the PNG has as many, up to MAX_PNG_PIXELS.
+    scale = min(96 / 72, math.sqrt(MAX_PNG_PIXELS / (width * height)))
+    with Image.open(io.BytesIO(base64.b64decode(bundle["image/png"]))) as png:
+        assert png.format == "PNG" and png.mode == "P"
+        assert png.size == pytest.approx((width * scale, height * scale), abs=2)
+        assert png.width * png.height <= MAX_PNG_PIXELS * 1.01
+        colours = {colour for _, colour in png.convert("RGB").getcolors(1 << 16)}
+    fills = {tuple(bytes.fromhex(f[1:])) for f in FILL.values() if f'fill="{f}"' in bundle["image/svg+xml"]}
+    assert (255, 255, 255) in colours and fills and fills <= colours  # the ground and the roles' fills, exactly
+    assert min(sum(c) for c in colours) < 100  # black text, anti-aliased
+    assert diagram._repr_mimebundle_(include={"image/png"}).keys() == {"image/png"}
+    assert diagram._repr_mimebundle_(exclude={"image/png"}).keys() == {"image/svg+xml"}
 
 
 @needs_dot
