@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 PORT ?= 8888
 
-.PHONY: demo test bench notebook notebooks graphviz fonts chromium clean
+.PHONY: demo test bench notebook notebooks refresh-notebooks graphviz fonts chromium clean
 
 $(VENV)/.installed-%: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,8 @@ graphviz:
 fonts:
 	@sh scripts/ensure-program.sh --optional --font "Liberation Sans|Arial|Helvetica" fonts-liberation
 
-# The player's browser test opens its HTML in headless Chromium; without it that test is
-# skipped with a message.
+# The browser tests (the player, JupyterLab, nbconvert's HTML) run headless Chromium; without
+# it they are skipped with a message.
 chromium:
 	@sh scripts/ensure-program.sh --optional chromedriver chromium chromium-driver
 
@@ -52,6 +52,20 @@ notebook notebooks: $(VENV)/.installed-notebook $(VENV)/.installed-test graphviz
 	echo "JupyterLab on notebooks/: open http://localhost:$(PORT)/lab?token=$$token (Ctrl-C stops it)"; \
 	JUPYTER_TOKEN=$$token exec $(BIN)/python -m jupyter lab notebooks --port=$(PORT) \
 		--ServerApp.port_retries=0 $$root
+
+# Re-run every notebook in place, so that its stored outputs are what the code now draws (see
+# notebooks/README.md). Never with CHAINRULE_FILL_ANSWERS (the stored exercises would print their
+# answers), and with PyTorch, with which the stored comparisons were made: without it, say
+# WITHOUT_TORCH=1 to have those cells store how to install it instead.
+refresh-notebooks: $(VENV)/.installed-notebook $(VENV)/.installed-test graphviz fonts
+	@$(BIN)/python -c 'import torch' 2>/dev/null || test -n "$(WITHOUT_TORCH)" || { \
+		echo "PyTorch is not installed in $(VENV): the notebooks' PyTorch cells would lose their comparisons." >&2; \
+		echo "Install it ($(BIN)/python -m pip install torch, a CPU build is enough), or run make refresh-notebooks WITHOUT_TORCH=1." >&2; \
+		exit 1; }
+	env -u CHAINRULE_FILL_ANSWERS $(BIN)/python -m jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.record_timing=False \
+		--NotebookExporter.preprocessors=nbconvert.preprocessors.CoalesceStreamsPreprocessor \
+		notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
