@@ -1,13 +1,14 @@
 # Every target sets itself up from nothing: a .venv with the project installed editable,
-# Graphviz's `dot` program and, for the tests, Chromium and its driver (apt-get when they
-# are missing and it is usable). A second run only checks the stamps, so it is fast.
+# Graphviz's `dot` program, the fonts the drawings are measured in and, for the tests, Chromium
+# and its driver (apt-get when they are missing and it is usable). A second run only checks
+# the stamps, so it is fast.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= out
 PORT ?= 8888
 
-.PHONY: demo test bench notebook notebooks graphviz chromium clean
+.PHONY: demo test bench notebook notebooks refresh-notebooks graphviz fonts chromium clean
 
 $(VENV)/.installed-%: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,15 +23,20 @@ $(VENV)/.installed-core: pyproject.toml
 graphviz:
 	@sh scripts/ensure-program.sh dot graphviz
 
-# The player's browser test opens its HTML in headless Chromium; without it that test is
-# skipped with a message.
+# Graphviz sizes each box around text it measures, and the browser draws that text: both use
+# autograd/render.py's font stack, Liberation Sans (Debian's fonts-liberation), Arial or Helvetica.
+fonts:
+	@sh scripts/ensure-program.sh --optional --font "Liberation Sans|Arial|Helvetica" fonts-liberation
+
+# The browser tests (the player, JupyterLab, nbconvert's HTML) run headless Chromium; without
+# it they are skipped with a message.
 chromium:
 	@sh scripts/ensure-program.sh --optional chromedriver chromium chromium-driver
 
-demo: $(VENV)/.installed-core graphviz
+demo: $(VENV)/.installed-core graphviz fonts
 	$(BIN)/python -m nn --out $(OUT)
 
-test: $(VENV)/.installed-test graphviz chromium
+test: $(VENV)/.installed-test graphviz fonts chromium
 	$(BIN)/python -m pytest -q tests
 	CHAINRULE_FILL_ANSWERS=1 $(BIN)/python -m pytest -q --nbmake notebooks
 
@@ -40,12 +46,26 @@ bench: $(VENV)/.installed-bench graphviz
 # JupyterLab refuses to start as root (in a container, say) without --allow-root: pass it then.
 # The token is made here so that the URL to open is printed before the server's log (which
 # hides it); it travels in JUPYTER_TOKEN, not on the command line where `ps` would show it.
-notebook notebooks: $(VENV)/.installed-notebook $(VENV)/.installed-test graphviz
+notebook notebooks: $(VENV)/.installed-notebook $(VENV)/.installed-test graphviz fonts
 	@token=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(24))'); \
 	root=$$(test "$$(id -u)" = 0 && echo --allow-root); \
 	echo "JupyterLab on notebooks/: open http://localhost:$(PORT)/lab?token=$$token (Ctrl-C stops it)"; \
 	JUPYTER_TOKEN=$$token exec $(BIN)/python -m jupyter lab notebooks --port=$(PORT) \
 		--ServerApp.port_retries=0 $$root
+
+# Re-run every notebook in place, so that its stored outputs are what the code now draws (see
+# notebooks/README.md). Never with CHAINRULE_FILL_ANSWERS (the stored exercises would print their
+# answers), and with PyTorch, with which the stored comparisons were made: without it, say
+# WITHOUT_TORCH=1 to have those cells store how to install it instead.
+refresh-notebooks: $(VENV)/.installed-notebook $(VENV)/.installed-test graphviz fonts
+	@$(BIN)/python -c 'import torch' 2>/dev/null || test -n "$(WITHOUT_TORCH)" || { \
+		echo "PyTorch is not installed in $(VENV): the notebooks' PyTorch cells would lose their comparisons." >&2; \
+		echo "Install it ($(BIN)/python -m pip install torch, a CPU build is enough), or run make refresh-notebooks WITHOUT_TORCH=1." >&2; \
+		exit 1; }
+	env -u CHAINRULE_FILL_ANSWERS $(BIN)/python -m jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.record_timing=False \
+		--NotebookExporter.preprocessors=nbconvert.preprocessors.CoalesceStreamsPreprocessor \
+		notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

@@ -37,6 +37,9 @@ _LAYER = re.compile(r"^(L\d+)\.")
 _UNIT = re.compile(r"^(L\d+)\.(n\d+)\.(\w+)$")
 _FLOW_WIDTHS = (0.6, 6.0)  # pen widths of the weakest and the strongest flow drawn
 _FLOW_DECADES = 8.0  # flows more than this many powers of ten below the strongest draw thinnest
+# Which way an arrow on the page points, for each rankdir: along an edge (tail to head), and against it.
+_TOWARDS_HEAD = {"LR": "→", "RL": "←", "TB": "↓", "BT": "↑"}
+_TOWARDS_TAIL = {"LR": "←", "RL": "→", "TB": "↑", "BT": "↓"}
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,9 @@ def draw_step(root: Value, k: int, *, direction: str = "backward", leaves: bool 
     computed apart from the graph, from the grads its leaves hold now, and changes no
     grad. Complete grads are solid, grads still being summed dashed with how many of
     their contributions have arrived; the step's node is red and its edges say what they
-    sent (``× 0.5 → -0.14``). ``direction="forward"``: step k has the first k op nodes
-    computed (``forward_steps``) and the rest greyed out. The step's text is the caption.
-    ``options`` go to ``draw``.
+    sent, with an arrow back towards the input (``-0.14 ← × 0.5``). ``direction="forward"``:
+    step k has the first k op nodes computed (``forward_steps``) and the rest greyed out. The
+    step's text is the caption. ``options`` go to ``draw``.
     """
     if direction not in ("backward", "forward"):
         raise ValueError(f"direction must be 'backward' or 'forward', got {direction!r}")
@@ -259,13 +262,13 @@ class _Builder:
                     emphasis.add("pending")
                     label = ""
                 elif self.tangents is not None:
-                    label = self.sending(local, local * self.tangents.get(parent, 0.0))
+                    label = self.sending(self.num(local), self.num(local * self.tangents.get(parent, 0.0)))
                     if child is getattr(self.step, "node", None):
                         emphasis.add("current")
                 elif child is getattr(self.step, "node", None):
                     emphasis.add("current")
                     if slot in self.sent:
-                        label = self.sending(local, self.sent[slot].amount)
+                        label = self.sending(self.num(local), self.num(self.sent[slot].amount), backward=True)
                 if flows and flows[(child, slot)] == 0.0:
                     emphasis.add("dead")
                 # A network's parameters get a column of their own, beside their neuron.
@@ -273,11 +276,19 @@ class _Builder:
                 yield Edge(self.keys[parent], self.keys[child], label, self.edge_tooltip(child, slot, local),
                            frozenset(emphasis), widths.get((child, slot)), span=span)
 
-    def sending(self, local: float, amount: float) -> str:
-        """``× local → amount``: what an edge sends. Top to bottom, where labels sit side by
-        side, on two lines, so they stay narrow."""
+    def sending(self, local: str, amount: str, backward: bool = False) -> str:
+        """What an edge sends, with an arrow the way it travels on the page: along the edge
+        forwards (``× 0.5 → -0.14``, left to right), against it backwards (``-0.14 ← × 0.5``:
+        the child's grad times 0.5 goes back to the parent). The amount sits on the side it
+        travels to. Top to bottom, where labels sit side by side, on two lines, so they stay
+        narrow."""
+        arrow = (_TOWARDS_TAIL if backward else _TOWARDS_HEAD)[self.options.rankdir]
         gap = "\n" if self.options.rankdir in ("TB", "BT") else " "
-        return f"× {self.num(local)}{gap}→ {self.num(amount)}"
+        if arrow in "→↓":
+            return f"× {local}{gap}{arrow} {amount}"
+        if gap == " ":
+            return f"{amount} {arrow} × {local}"
+        return f"{arrow} {amount}{gap}× {local}"
 
     def edge_label(self, child: Value, slot: int, local: float) -> str:
         mode = self.options.edge_labels
@@ -337,14 +348,16 @@ class _Builder:
 
     def edge_key(self, shown: set[str]) -> str:
         if self.tangents is not None:
-            return "edge label = × local derivative → what forward mode sends (it times the input's tangent)"
+            sends = self.sending("local derivative", "what forward mode sends").replace("\n", " ")
+            return f"edge label = {sends} (it times the input's tangent)"
         if self.forward:
             return "edge label = local derivative d child / d parent, recorded as the child is computed"
         parts = []
         if self.options.edge_labels is not None:
             parts.append("edge label = d child / d parent" + (" (formula)" if self.options.edge_labels != "value" else ""))
         if self.sent:
-            parts.append("red: × local derivative → what it sends")
+            sends = self.sending("local derivative", "what it sends back", backward=True).replace("\n", " ")
+            parts.append(f"red: {sends}")
         if self.options.edge_width == "flow":
             parts.append("width = |what backprop sends| (log scale), dotted = 0")
         return "; ".join(parts) or "edges point the way data flows"

@@ -2,14 +2,18 @@
 
 ``animate(root)`` draws every step of ``backward_steps`` (or ``forward_steps``) as a
 ``Picture``, lays all of them out once, so nothing moves between frames but the text and the
-colours, and renders each frame. Jupyter shows the result inline as a small web page;
-``save`` writes that page as one self-contained HTML file (SVG frames inline, a few lines of
-plain JavaScript, nothing fetched), or a GIF, or a folder of PNG frames, for places that
-strip JavaScript.
+colours, and renders each frame. ``save`` writes the player as one self-contained HTML page
+(``player.html``: the frames' SVG, a few lines of plain JavaScript, nothing fetched), or a
+GIF, or a folder of PNG frames, for places that strip JavaScript.
+
+In a notebook a player is two outputs: a picture of its first step, which every client shows,
+trusted or not, sanitized or not; then the page, started by a script, which replaces that
+picture wherever scripts run (a trusted notebook, an HTML export).
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import json
@@ -18,17 +22,23 @@ import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
+from string import Template
 
 from .backprop import topological_order
 from .files import write_atomically
 from .picture import Picture
-from .render import Layout, lay_out, printable, render
+from .render import Layout, label_key, lay_out, palette_png, printable, render
 from .steps import backward_steps_apart, check_leaves, forward_steps
 from .value import Value
 
 DIRECTIONS = ("backward", "forward", "both")
 MAX_FRAME_NODES = 10_000  # frames x nodes: about 3 KB of page each, so at most about 30 MB
+FRAME_HEIGHT = 640  # pixels of a notebook's player at most: with a notebook's bars, all of it fits 900
+_CONTROLS_HEIGHT = 44  # pixels of the page above the step's text, and a margin under the picture
+_CAPTION_LINE = 16.2  # pixels a line of the step's text takes (12 px type)
+_CAPTION_LINES = 9  # lines of step text shown before it scrolls
 
 
 class Player:
@@ -36,7 +46,7 @@ class Player:
 
     ``captions`` holds each frame's text; ``svgs()`` and ``pngs()`` render the frames.
     ``noun`` is what the counter counts (``step 3 of 8``). ``extra`` is HTML put on the page
-    under the caption, whose scripts learn of each new frame from a ``playerstep`` event on
+    under the picture, whose scripts learn of each new frame from a ``playerstep`` event on
     ``document`` (``event.detail`` is the frame's number): how ``nn``'s training player adds
     what belongs to training alone.
     """
@@ -44,6 +54,7 @@ class Player:
     def __init__(self, pictures: list[Picture], title: str, *, noun: str = "step", extra: str = ""):
         self.title, self.noun, self.extra = printable(title), noun, extra
         self.captions = [p.caption for p in pictures]
+        self.focus = _focus(pictures)
         self._pictures = [replace(p, caption="", legend=_union_legend(pictures)) for p in pictures]
         self._layout: Layout | None = None
         self._svgs: list[str] | None = None
@@ -95,23 +106,50 @@ class Player:
         return frames
 
     def html(self) -> str:
-        """The player as one self-contained HTML page."""
-        frames = "\n".join(
-            f'<div class="frame" data-step="{k}"{"" if k == 0 else " hidden"}>{_inline_svg(svg, k)}</div>'
-            for k, svg in enumerate(self.svgs())
-        )
+        """The player as one self-contained HTML page (see ``player.html``)."""
+        parts, frames = _packed(self.svgs())
         texts = [printable(caption) for caption in self.captions]
-        return _PAGE.format(title=html.escape(self.title), frames=frames, captions=_script_text(texts), noun=self.noun,
-                            last=len(self) - 1, first_caption=html.escape(texts[0]), extra=self.extra)
+        data = {"parts": parts, "frames": frames, "captions": texts, "focus": self.focus, "noun": self.noun}
+        lines = min(_CAPTION_LINES, max(len(c.splitlines()) for c in self.captions))
+        return _PAGE.substitute(title=html.escape(self.title), last=len(self) - 1, data=_script_data(data),
+                                first_caption=html.escape(texts[0]), noun=html.escape(self.noun),
+                                caption_height=f"{lines * _CAPTION_LINE:.0f}px", extra=self.extra)
 
-    def height(self) -> int:
-        """Pixels the page needs to show its tallest frame whole (at full size), with its controls."""
-        return max(_svg_height(svg) for svg in self.svgs()) + 170
+    def fallback_png(self) -> bytes:
+        """The first frame with its step text, under one line saying where the player plays:
+        what a notebook shows where no script runs."""
+        from PIL import Image
 
-    def _repr_html_(self) -> str:
-        # An iframe keeps the page's script and styles to itself in any notebook front end.
-        return (f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" style="width: 100%; '
-                f'height: {self.height()}px; border: 0;" title="{html.escape(self.title)}"></iframe>')
+        image = Image.open(io.BytesIO(render(self._pictures[0], layout=self.layout()).png())).convert("RGB")
+        # Type as large as the picture's once a notebook column (about 900 px) scales it down.
+        scale = max(1.0, image.width / 900)
+        note = (f"Step 0 of {len(self) - 1}. A trusted notebook plays all the steps here, and so does "
+                f"the page player.save('steps.html') writes.")
+        return palette_png(_with_note(_with_caption(image, self.captions[0], scale), note, scale))
+
+    def notebook_outputs(self) -> list[dict]:
+        """What Jupyter shows, as two outputs' data: the first step as a PNG (with a line saying
+        where the player plays), which every client shows, then a script that puts the player
+        in its place where scripts run. The script's text/plain is empty: an untrusted
+        notebook shows that instead, and nothing more."""
+        png = base64.b64encode(self.fallback_png()).decode("ascii")
+        # As script data: an HTML export puts the script in a <script> element.
+        script = _SCRIPT.substitute(page=_script_data(self.html()), title=_script_data(self.title),
+                                    height=self.frame_height(), mark=_script_data(png[-40:]))
+        return [{"image/png": png, "text/plain": f"The first step of the player ({self.title})."},
+                {"application/javascript": script, "text/plain": ""}]
+
+    def frame_height(self) -> int:
+        """Pixels of a notebook's player: as tall as the picture at full size, up to FRAME_HEIGHT."""
+        lines = min(_CAPTION_LINES, max(len(c.splitlines()) for c in self.captions))
+        text = lines * _CAPTION_LINE + 10 + _CONTROLS_HEIGHT + 16
+        return int(min(FRAME_HEIGHT, text + max(200, _svg_height(self.svgs()[0]))))
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        for output in self.notebook_outputs():
+            display(output, raw=True)
 
     # -- files ---------------------------------------------------------------------------
     def save(self, path: str | os.PathLike, *, seconds_per_frame: float = 1.5) -> Path:
@@ -247,12 +285,6 @@ def _envelope(pictures: list[Picture]) -> Picture:
     return replace(first, nodes=tuple(nodes), edges=tuple(edges))
 
 
-def _script_text(value) -> str:
-    """``value`` as JSON to embed in a ``<script>``: every ``<`` written ``\\u003c``, so no
-    text (``</script>``, ``<!--<script>``) can end the script or change how it is parsed."""
-    return json.dumps(value, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
-
-
 def _inline_svg(svg: str, k: int) -> str:
     """An SVG document as an element of a page: no XML prolog, ids unique to its frame."""
     body = svg[svg.index("<svg"):]
@@ -264,105 +296,120 @@ def _svg_height(svg: str) -> int:
     return int(float(match.group(1)) * 4 / 3) if match else 400
 
 
-def _with_caption(image, caption: str):
-    """The image with ``caption`` written under it, in the font matplotlib ships."""
-    from matplotlib import font_manager
-    from PIL import Image, ImageDraw, ImageFont
+def _with_caption(image, caption: str, scale: float = 1.0):
+    """The image with ``caption`` written under it (13-pixel type times ``scale``), in the
+    font matplotlib ships."""
+    from PIL import Image, ImageDraw
 
     # Monospaced, as the page shows it, so the step text's columns line up.
-    font = ImageFont.truetype(font_manager.findfont("DejaVu Sans Mono"), 13)
+    font = _font("DejaVu Sans Mono", 13 * scale)
     lines = caption.splitlines() or [""]
-    line_height = 18
+    line_height, pad = round(18 * scale), round(12 * scale)
     draw = ImageDraw.Draw(image)
-    width = max([image.width] + [int(draw.textlength(line, font=font)) + 24 for line in lines])
+    width = max([image.width] + [int(draw.textlength(line, font=font)) + 2 * pad for line in lines])
     out = Image.new("RGB", (width, image.height + line_height * len(lines) + 16), "white")
     out.paste(image, (0, 0))
     pen = ImageDraw.Draw(out)
     for i, line in enumerate(lines):
-        pen.text((12, image.height + 6 + i * line_height), line, fill="#111827", font=font)
+        pen.text((pad, image.height + 6 + i * line_height), line, fill="#111827", font=font)
     return out
 
 
-_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: Helvetica, Arial, sans-serif; margin: 8px; color: #111827; background: white; }}
-.controls {{ display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-bottom: 6px; }}
-.controls button {{ font-size: 14px; min-width: 2.4em; padding: 2px 8px; cursor: pointer; }}
-.controls input[type=range] {{ flex: 1 1 200px; }}
-.counter {{ font-variant-numeric: tabular-nums; min-width: 7em; }}
-.frame svg {{ max-width: 100%; height: auto; }}
-.caption {{ white-space: pre-wrap; font-family: Menlo, Consolas, monospace; font-size: 13px;
-           background: #f9fafb; border: 1px solid #e5e7eb; padding: 6px 8px; margin-top: 6px; }}
-</style></head>
-<body>
-<div class="controls" role="toolbar" aria-label="{noun} controls">
-<button id="first" title="first {noun} (Home)">&#x23EE;</button>
-<button id="prev" title="previous {noun} (left arrow)">&#x25C0;</button>
-<button id="play" title="play / pause (space)">&#x25B6;</button>
-<button id="next" title="next {noun} (right arrow)">&#x25B6;&#x25B6;</button>
-<button id="last" title="last {noun} (End)">&#x23ED;</button>
-<input id="slider" type="range" min="0" max="{last}" value="0" aria-label="{noun}">
-<span class="counter" id="counter">{noun} 0 of {last}</span>
-<label>speed <select id="speed"><option value="3000">0.5x</option><option value="1500" selected>1x</option>
-<option value="750">2x</option><option value="375">4x</option></select></label>
-</div>
-<div id="frames">
-{frames}
-</div>
-<div class="caption" id="caption" aria-live="polite">{first_caption}</div>
-{extra}
-<script>
-(function () {{
+def _with_note(image, note: str, scale: float = 1.0):
+    """The image under a band holding ``note`` (14-pixel type times ``scale``), wrapped to its width."""
+    from PIL import Image, ImageDraw
+
+    font = _font("DejaVu Sans", 14 * scale)
+    pad = round(10 * scale)
+    measure = ImageDraw.Draw(image)
+    lines = [""]
+    for word in note.split():
+        trial = f"{lines[-1]} {word}".strip()
+        if lines[-1] and measure.textlength(trial, font=font) > image.width - 2 * pad:
+            lines.append(word)
+        else:
+            lines[-1] = trial
+    line_height = round(20 * scale)
+    band = 2 * pad + line_height * len(lines)
+    out = Image.new("RGB", (image.width, image.height + band), "white")
+    pen = ImageDraw.Draw(out)
+    pen.rectangle((0, 0, image.width - 1, band - 1), fill="#fef3c7")
+    for i, line in enumerate(lines):
+        pen.text((pad, pad + i * line_height), line, fill="#111827", font=font)
+    out.paste(image, (0, band))
+    return out
+
+
+def _font(family: str, size: float):
+    """One of the fonts matplotlib ships (so found on any machine), ``size`` pixels."""
+    from matplotlib import font_manager
+    from PIL import ImageFont
+
+    return ImageFont.truetype(font_manager.findfont(family), round(size))
+
+
+def _focus(pictures: list[Picture]) -> list[list[str]]:
+    """For each frame, the keys the camera frames: the step's node first, then the inputs it
+    sends to and the labels of those edges. A frame without a step's node (forward step 0)
+    takes the next frame's, so the camera starts where the pass starts."""
+    found: list[list[str]] = []
+    for picture in pictures:
+        edges = [(i, e) for i, e in enumerate(picture.edges) if "current" in e.emphasis]
+        own = list(dict.fromkeys(e.head for _, e in edges)) or [n.key for n in picture.nodes if "current" in n.emphasis]
+        keys = own + [k for i, e in edges for k in (e.tail, label_key(i))]
+        found.append(list(dict.fromkeys(keys)))
+    for k in range(len(found) - 2, -1, -1):
+        if not found[k]:
+            found[k] = found[k + 1]
+    return found
+
+
+def _packed(svgs: list[str]) -> tuple[list[str], list[list[int]]]:
+    """The frames as pieces shared between them: a frame is its SVG cut before each node and
+    edge, and most pieces recur from frame to frame (only the step's nodes and edges change),
+    so each distinct piece is kept once. Frame k is ``"".join(parts[i] for i in frames[k])``."""
+    parts: list[str] = []
+    index: dict[str, int] = {}
+    frames = []
+    for svg in svgs:
+        body = re.sub(r"<!--.*?-->\n?", "", svg[svg.index("<svg"):], flags=re.S)
+        frame = []
+        for piece in re.split(r'(?=<g id="(?:node|edge)\d+" class=)', body):
+            if piece not in index:
+                index[piece] = len(parts)
+                parts.append(piece)
+            frame.append(index[piece])
+        frames.append(frame)
+    return parts, frames
+
+
+def _script_data(value) -> str:
+    """``value`` as JSON (a JavaScript literal too) to embed in a ``<script>``: every ``<``
+    escaped, so no ``</script>`` or ``<!--`` inside it can end the script early."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).replace("<", "\\u003c")
+
+
+_PAGE = Template(resources.files(__package__).joinpath("player.html").read_text(encoding="utf-8"))
+
+# The notebook's output: the page in an iframe of its own (its keys, styles and element ids stay
+# its own), put where the script's output is, replacing the first step's picture just above.
+_SCRIPT = Template("""(function (element) {
   "use strict";
-  var captions = {captions};
-  var frames = document.querySelectorAll("#frames .frame");
-  var slider = document.getElementById("slider"), counter = document.getElementById("counter");
-  var caption = document.getElementById("caption"), play = document.getElementById("play");
-  var speed = document.getElementById("speed");
-  var last = frames.length - 1, current = 0, timer = null;
-  function show(k) {{
-    k = Math.max(0, Math.min(last, k));
-    frames[current].hidden = true;
-    frames[k].hidden = false;
-    current = k;
-    slider.value = k;
-    counter.textContent = "{noun} " + k + " of " + last;
-    caption.textContent = captions[k];
-    document.body.setAttribute("data-step", String(k));
-    document.dispatchEvent(new CustomEvent("playerstep", {{ detail: k }}));
-  }}
-  function pause() {{
-    if (timer !== null) {{ clearInterval(timer); timer = null; }}
-    play.innerHTML = "&#x25B6;";
-    document.body.setAttribute("data-playing", "false");
-  }}
-  function start() {{
-    if (current === last) {{ show(0); }}
-    play.innerHTML = "&#x23F8;";
-    document.body.setAttribute("data-playing", "true");
-    timer = setInterval(function () {{
-      if (current >= last) {{ pause(); }} else {{ show(current + 1); }}
-    }}, Number(speed.value));
-  }}
-  play.addEventListener("click", function () {{ if (timer === null) {{ start(); }} else {{ pause(); }} }});
-  document.getElementById("first").addEventListener("click", function () {{ pause(); show(0); }});
-  document.getElementById("last").addEventListener("click", function () {{ pause(); show(last); }});
-  document.getElementById("prev").addEventListener("click", function () {{ pause(); show(current - 1); }});
-  document.getElementById("next").addEventListener("click", function () {{ pause(); show(current + 1); }});
-  slider.addEventListener("input", function () {{ pause(); show(Number(slider.value)); }});
-  speed.addEventListener("change", function () {{ if (timer !== null) {{ pause(); start(); }} }});
-  document.addEventListener("keydown", function (e) {{
-    if (e.target && e.target.tagName === "SELECT") {{ return; }}
-    if (e.key === "ArrowRight") {{ pause(); show(current + 1); e.preventDefault(); }}
-    else if (e.key === "ArrowLeft") {{ pause(); show(current - 1); e.preventDefault(); }}
-    else if (e.key === "Home") {{ pause(); show(0); e.preventDefault(); }}
-    else if (e.key === "End") {{ pause(); show(last); e.preventDefault(); }}
-    else if (e.key === " ") {{ if (timer === null) {{ start(); }} else {{ pause(); }} e.preventDefault(); }}
-  }});
-  show(0);
-  document.body.setAttribute("data-playing", "false");
-}})();
-</script>
-</body></html>
-"""
+  if (element && element.jquery) { element = element[0]; }  // the classic Notebook passes jQuery
+  var host = element || (document.currentScript && document.currentScript.parentNode);
+  if (!host) { return; }
+  var frame = document.createElement("iframe");
+  frame.srcdoc = $page;
+  frame.title = $title;
+  frame.style.cssText = "display: block; width: 100%; height: ${height}px; border: 0;";
+  host.appendChild(frame);
+  // Lab renders an output before it puts it in the page: wait for it to be there.
+  var mark = $mark;
+  (function replace(tries) {
+    var output = host.isConnected && host.closest(".jp-OutputArea-child, .output_area");
+    if (!output) { if (tries > 0) { setTimeout(function () { replace(tries - 1); }, 100); } return; }
+    var before = output.previousElementSibling, picture = before && before.querySelector("img");
+    if (picture && picture.src.slice(-mark.length) === mark) { before.style.display = "none"; }
+  })(100);
+})(typeof element === "undefined" ? null : element);
+""")

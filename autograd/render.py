@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import json
+import math
+import re
 import tempfile
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -28,8 +31,17 @@ import graphviz
 
 from .picture import Edge, Node, Picture
 
-FONT = "Helvetica"
-MONO = "Courier"
+# One font stack for Graphviz, which measures the text to size each box, and for the browser,
+# which draws it: Liberation Sans, Arial and Helvetica share their widths, so text fits its box
+# on Linux (Debian's fonts-liberation), Windows and macOS alike. Graphviz writes the stack into
+# the SVG as it is. (Graphviz's own "Helvetica" is measured with fontconfig's sans-serif,
+# DejaVu Sans on Debian, while browsers draw Liberation Sans for it.)
+FONT = "Liberation Sans,Arial,Helvetica,sans-serif"
+MONO = "Liberation Mono,Courier New,Courier,monospace"
+PNG_DPI = 96  # the pixels a browser gives a point of SVG: the PNG shows as large as the SVG
+# A PNG of more pixels than this (1,500 x 1,000) is drawn at fewer dots an inch instead: a
+# notebook column would show it scaled down anyway, and a notebook stays small.
+MAX_PNG_PIXELS = 1_500_000
 FILL = {  # by role: light fills so the black text stays readable
     "input": "#dbeafe",
     "parameter": "#fde68a",
@@ -50,6 +62,7 @@ _LEGEND_TEXT = {
 _SWATCHES_A_ROW = 5
 _GROUP_PAD = 7.0  # points between a layer's nodes and its box
 _CAPTION_HEIGHT = 16.0
+_CAPTION_INSET = 3.0  # points between a layer box's caption and its top edge
 _CAPTION_CHAR = 6.5  # points per character of an 11-point caption, a generous average
 # Where a diagram's DOT text says its node images are; Diagram.pipe writes them to a
 # temporary folder and puts its name in place of this.
@@ -130,6 +143,56 @@ class Diagram(graphviz.Digraph):
         with dot_required():
             return super().render(*args, **kwargs)
 
+    def copy(self) -> Diagram:
+        # The copy renders as the original does: pinned, with neato -n2.
+        copied = super().copy()
+        copied.nodes_drawn, copied.pinned = self.nodes_drawn, self.pinned
+        return copied
+
+    def png(self, dpi: float | None = None) -> bytes:
+        """The diagram as a PNG of ``dpi`` pixels an inch (by default PNG_DPI, fewer for a
+        picture of more than MAX_PNG_PIXELS), in a palette: a quarter of the size of
+        Graphviz's own PNG, as sharp, every fill its exact colour."""
+        from PIL import Image
+
+        if dpi is None:
+            dpi = png_dpi(self.pipe(format="svg", encoding="utf-8"))
+        copied = self.copy()
+        copied.graph_attr["dpi"] = f"{dpi:.2f}"  # on a copy: dpi scales the SVG too
+        image = Image.open(io.BytesIO(copied.pipe(format="png")))
+        return palette_png(image)
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_) -> dict[str, str]:
+        # The SVG, with its tooltips, wherever the client draws SVG; the same picture as a PNG
+        # beside it for the clients that draw no SVG (JupyterLab in an untrusted notebook,
+        # which every downloaded notebook is) or prefer an image (GitHub).
+        svg = self.pipe(format="svg", encoding="utf-8")
+        bundle = {"image/svg+xml": lambda: svg,
+                  "image/png": lambda: base64.b64encode(self.png(png_dpi(svg))).decode("ascii")}
+        return {kind: make() for kind, make in bundle.items()
+                if (include is None or kind in include) and kind not in (exclude or ())}
+
+
+def png_dpi(svg: str) -> float:
+    """The dots an inch of the PNG of the picture ``svg`` draws: PNG_DPI, or fewer, so that it
+    has at most MAX_PNG_PIXELS."""
+    width, height = map(float, re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', svg).groups())
+    pixels = width * height * (PNG_DPI / 72) ** 2
+    return PNG_DPI * min(1.0, math.sqrt(MAX_PNG_PIXELS / pixels)) if pixels else PNG_DPI
+
+
+def palette_png(image) -> bytes:
+    """A Pillow image as a PNG in a palette of 64 colours, on white. A drawing has a few flat
+    colours and their anti-aliased edges: median cut keeps the flat ones exact."""
+    from PIL import Image
+
+    flat = Image.new("RGB", image.size, "white")
+    flat.paste(image, mask=image.getchannel("A") if image.mode == "RGBA" else None)
+    out = io.BytesIO()
+    flat.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        out, format="PNG", optimize=True)
+    return out.getvalue()
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -196,7 +259,8 @@ def _new_diagram(picture: Picture, **graph) -> Diagram:
         graph_attr={"rankdir": picture.rankdir, "nodesep": "0.12", "ranksep": "0.22",
                     "bgcolor": "white", "fontname": FONT, "fontsize": "11", **graph},
         node_attr={"shape": "box", "style": "rounded,filled", "fontname": FONT, "fontsize": "11",
-                   "color": _BORDER, "margin": "0.08,0.03"},
+                   # room around the text as the browser draws it, clear of the rounded corners
+                   "color": _BORDER, "margin": "0.1,0.08"},
         edge_attr={"fontname": FONT, "fontsize": "10", "color": _EDGE, "arrowsize": "0.6"},
     )
     g.nodes_drawn = len(picture.nodes)
@@ -569,9 +633,10 @@ def _point(x: float, y: float) -> str:
 def _box_attrs(group, left: float, bottom: float, right: float, top: float, dx: float, dy: float) -> dict:
     """A group's box: a dashed rounded node of its own, captioned in its top left corner (as
     a cluster would be), drawn under everything else."""
-    width = max(right - left - 2 * _GROUP_PAD, 1.0)
-    caption = (f'<<TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="{width:.0f}" ALIGN="LEFT">'
-               f"{html_lines(group.caption)}</TD></TR></TABLE>>")
+    # The caption padded clear of the box's rounded corner and top edge.
+    width = max(right - left - 2 * _GROUP_PAD - 2 * _CAPTION_INSET, 1.0)
+    caption = (f'<<TABLE BORDER="0" CELLPADDING="{_CAPTION_INSET:.0f}" CELLSPACING="0"><TR>'
+               f'<TD WIDTH="{width:.0f}" ALIGN="LEFT">{html_lines(group.caption)}</TD></TR></TABLE>>')
     return {"label": caption, "shape": "box", "style": "rounded,dashed", "color": _GROUP,
             "fontcolor": "#4b5563", "fontsize": "11", "labelloc": "t", "fixedsize": "true",
             "width": f"{(right - left) / 72:.4f}", "height": f"{(top - bottom) / 72:.4f}",

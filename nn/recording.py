@@ -169,8 +169,8 @@ class Recording:
 
         return save(self, path, **options)
 
-    def _repr_html_(self) -> str:
-        return self.player()._repr_html_()
+    def _ipython_display_(self) -> None:
+        self.player()._ipython_display_()  # the first frame as a picture, then the player where scripts run
 
 
 def _plane(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -519,7 +519,7 @@ def player(recording: Recording, *, points=None, max_bytes: int = MAX_PAGE_BYTES
     With two input features, the page also holds, for every frame, the backward pass of the
     training points ``points`` (default None: the point with the largest loss at that
     frame; ``()`` for none), each packed with gzip: clicking one on the map (or the button
-    under the caption) opens its pass at that frame in the backprop player
+    under the picture) opens its pass at that frame in the backprop player
     (``backward_player``), stepped a layer at a time. A page of more than ``max_bytes``
     (about; see ``page_bytes``) is refused with ``ValueError`` before any drawing.
     """
@@ -548,7 +548,7 @@ def player(recording: Recording, *, points=None, max_bytes: int = MAX_PAGE_BYTES
             for i in [int(np.argmax(frame.point_losses))] if chosen is None else chosen:
                 shown = backward_player(recording, k, i)
                 page = base64.b64encode(gzip.compress(shown.html().encode("utf-8"), mtime=0)).decode("ascii")
-                held.setdefault(str(k), {})[str(i)] = {"page": page, "height": shown.height()}
+                held.setdefault(str(k), {})[str(i)] = {"page": page, "height": shown.frame_height()}
         extra = _PASSES.replace("@passes@", json.dumps(held)).replace("@epochs@", json.dumps(
             [frame.epoch for frame in recording.frames]))
     return Player(pictures, f"training {_describe(recording)}", noun="frame", extra=extra)
@@ -593,14 +593,14 @@ def save(recording: Recording, path: str | os.PathLike, *, points=None, seconds_
 
 
 # What the training page adds to the player: the backward passes it holds, packed, opened in
-# a frame under the caption when a point is chosen. DecompressionStream unpacks gzip in the
+# a frame under the picture when a point is chosen. DecompressionStream unpacks gzip in the
 # browser (Chrome 80, Firefox 113, Safari 16.4 and later).
 _PASSES = r"""<style>
 #backprop-bar { margin-top: 6px; display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
 #backprop-bar button { font-size: 13px; padding: 3px 8px; cursor: pointer; }
 #backprop-note { font-size: 13px; color: #4b5563; }
-#frames g.node.has-pass { cursor: pointer; }
-#frames g.node.has-pass ellipse { stroke-dasharray: 4 2; }
+#view g.node.has-pass { cursor: pointer; }
+#view g.node.has-pass ellipse { stroke-dasharray: 4 2; }
 #backprop iframe { width: 100%; border: 1px solid #e5e7eb; }
 </style>
 <div id="backprop-bar"><button id="backprop-open"></button>
@@ -655,21 +655,27 @@ _PASSES = r"""<style>
     bar.textContent = "Step through the backward pass of training point " + points[0] + " at epoch " +
       epochs[current];
     note.textContent = "or click a training point on the map";
-    document.querySelectorAll("#frames .frame").forEach(function (frame, k) {
-      frame.querySelectorAll("g.node").forEach(function (node) {
-        var title = node.querySelector("title"), match = title && /^p(\d+)$/.exec(title.textContent);
-        if (match) { node.classList.toggle("has-pass", points.indexOf(match[1]) >= 0 && k === current); }
-      });
+    // The player has just drawn this frame's picture into #view.
+    document.querySelectorAll("#view g.node").forEach(function (node) {
+      var title = node.querySelector("title"), match = title && /^p(\d+)$/.exec(title.textContent);
+      if (match) { node.classList.toggle("has-pass", points.indexOf(match[1]) >= 0); }
     });
   });
   bar.addEventListener("click", function () { open(held(current)[0]); });
   document.getElementById("backprop-close").addEventListener("click", close);
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") { close(); } });
-  document.getElementById("frames").addEventListener("click", function (e) {
-    var node = e.target.closest && e.target.closest("g.node");
+  // A press and release in one place on a point opens it; the player drags the picture with
+  // the pointer it captures, so a click event would not name the point.
+  var pressed = null, picture = document.getElementById("view");
+  picture.addEventListener("pointerdown", function (e) {
+    pressed = {node: e.target.closest && e.target.closest("g.node"), x: e.clientX, y: e.clientY};
+  }, true);
+  picture.addEventListener("pointerup", function (e) {
+    var node = pressed && Math.abs(e.clientX - pressed.x) + Math.abs(e.clientY - pressed.y) < 5 && pressed.node;
     var title = node && node.querySelector("title"), match = title && /^p(\d+)$/.exec(title.textContent);
+    pressed = null;
     if (match) { open(Number(match[1])); }
-  });
+  }, true);
 })();
 </script>"""
 

@@ -1,5 +1,7 @@
 """draw(): what the influence diagram shows (its Picture), and how dot lays it out."""
 
+import base64
+import io
 import math
 import re
 import shutil
@@ -9,6 +11,7 @@ import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
+from browser import page_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from layout import box_problems, geometry, label_report, overlaps
@@ -17,6 +20,7 @@ import nn
 from autograd import Op, Parameter, Value, animate, draw, draw_dot, draw_step, grad, ops, paths
 from autograd.draw import GraphvizNotFoundError, picture
 from autograd.formulas import edge_formula
+from autograd.render import FILL, MAX_PNG_PIXELS
 from autograd.render import tooltip as render_tooltip
 from autograd.text import node_name
 
@@ -446,6 +450,33 @@ def test_dot_renders_the_neuron_with_every_number():
 
 
 @needs_dot
+@pytest.mark.parametrize("make", [lambda: neuron()[0], mlp_loss, lambda: nn.draw_network(
+    nn.MLP(2, [3, 1], seed=0), x=[0.5, -1.0])], ids=["plain", "pinned, with layer boxes", "draw_network"])
+def test_jupyter_gets_the_svg_and_the_same_picture_as_a_png(make):
+    """JupyterLab draws no SVG in an untrusted notebook (every downloaded one): a PNG of the same
+    picture, as large on screen, goes beside it; a very large picture at fewer dots an inch."""
+    from PIL import Image
+
+    made = make()
+    diagram = made if isinstance(made, graphviz.Digraph) else draw(made)
+    bundle = diagram._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml", "image/png"}
+    width, height = (float(v) for v in re.search(r'viewBox="0.00 0.00 ([\d.]+) ([\d.]+)"', bundle["image/svg+xml"]).groups())
+    # A point of SVG is 96/72 pixels in a browser: the PNG has as many, up to MAX_PNG_PIXELS.
+    scale = min(96 / 72, math.sqrt(MAX_PNG_PIXELS / (width * height)))
+    with Image.open(io.BytesIO(base64.b64decode(bundle["image/png"]))) as png:
+        assert png.format == "PNG" and png.mode == "P"
+        assert png.size == pytest.approx((width * scale, height * scale), abs=2)
+        assert png.width * png.height <= MAX_PNG_PIXELS * 1.01
+        colours = {colour for _, colour in png.convert("RGB").getcolors(1 << 16)}
+    fills = {tuple(bytes.fromhex(f[1:])) for f in FILL.values() if f'fill="{f}"' in bundle["image/svg+xml"]}
+    assert (255, 255, 255) in colours and fills and fills <= colours  # the ground and the roles' fills, exactly
+    assert min(sum(c) for c in colours) < 100  # black text, anti-aliased
+    assert diagram._repr_mimebundle_(include={"image/png"}).keys() == {"image/png"}
+    assert diagram._repr_mimebundle_(exclude={"image/png"}).keys() == {"image/svg+xml"}
+
+
+@needs_dot
 def test_every_node_and_edge_has_a_tooltip_with_full_precision():
     o, v = neuron()
     o.backward()
@@ -560,8 +591,7 @@ def test_labels_too_long_for_dot_are_shortened_visibly_with_the_text_in_the_tool
     step = draw_step(y, 1)
     run_dot(step.source)  # the caption names x three times
     assert "more lines" in step.source or "…" in step.source
-    page = animate(y).html()
-    assert page.count('<div class="frame"') == 3
+    assert len(page_data(animate(y).html())["frames"]) == 3
 
 
 @needs_dot

@@ -1,7 +1,8 @@
-"""The Makefile's `notebook` target: --allow-root exactly when run as root, and the URL printed.
+"""The Makefile's `notebook` target (--allow-root exactly when run as root, and the URL printed)
+and its `refresh-notebooks` target (every notebook re-run in place, the exercises unanswered).
 
-JupyterLab is replaced by a stand-in `python` that prints how it was called, so the recipe
-itself runs (its shell, `id -u`, the token) without starting a server.
+Python is replaced by a stand-in `python` that prints how it was called, so the recipes
+themselves run (their shell, `id -u`, the token) without starting a server or a kernel.
 """
 
 import os
@@ -21,26 +22,28 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def run_notebook_target(tmp_path: Path, uid: int | None) -> str:
+def run_notebook_target(tmp_path: Path, uid: int | None, target: str = "notebook", torch: bool = True,
+                        args: tuple[str, ...] = (), ok: bool = True) -> str:
     venv, bin_dir, fake = tmp_path / "venv", tmp_path / "bin", tmp_path / "fake"
     for folder in (venv, bin_dir, fake):
         folder.mkdir(parents=True)
     for stamp in (".installed-notebook", ".installed-test"):  # newer than pyproject.toml: up to date
         (venv / stamp).touch()
     python = bin_dir / "python"
-    python.write_text(f'#!/bin/sh\nif [ "$1" = "-c" ]; then exec {sys.executable} "$@"; fi\n'
-                      'echo "ARGS: $*"\necho "TOKEN: $JUPYTER_TOKEN"\n')
+    no_torch = "" if torch else 'case "$2" in *"import torch"*) exit 1;; esac; '
+    python.write_text(f'#!/bin/sh\nif [ "$1" = "-c" ]; then {no_torch}exec {sys.executable} "$@"; fi\n'
+                      'echo "ARGS: $*"\necho "TOKEN: $JUPYTER_TOKEN"\necho "FILL: ${CHAINRULE_FILL_ANSWERS-unset}"\n')
     python.chmod(0o755)
-    env = dict(os.environ)
+    env = dict(os.environ, CHAINRULE_FILL_ANSWERS="1")  # as after a `make test` in the same shell
     if uid is not None:  # an `id` that says who we are
         fake_id = fake / "id"
         fake_id.write_text(f"#!/bin/sh\necho {uid}\n")
         fake_id.chmod(0o755)
         env["PATH"] = f"{fake}{os.pathsep}{env['PATH']}"
-    result = subprocess.run(["make", "-s", "-C", str(ROOT), "notebook", f"VENV={venv}", f"BIN={bin_dir}",
-                             "PORT=9123"], capture_output=True, text=True, env=env, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    result = subprocess.run(["make", "-s", "-C", str(ROOT), target, f"VENV={venv}", f"BIN={bin_dir}",
+                             "PORT=9123", *args], capture_output=True, text=True, env=env, timeout=60)
+    assert (result.returncode == 0) == ok, result.stderr
+    return result.stdout if ok else result.stderr
 
 
 @pytest.mark.parametrize("uid, allow_root", [(0, True), (1000, False)])
@@ -60,3 +63,20 @@ def test_notebook_tokens_differ_between_runs(tmp_path):
     first = re.search(r"token=(\w+)", run_notebook_target(tmp_path / "a", None)).group(1)
     second = re.search(r"token=(\w+)", run_notebook_target(tmp_path / "b", None)).group(1)
     assert first != second
+
+
+def test_refresh_notebooks_reruns_every_notebook_in_place_unanswered(tmp_path):
+    out = run_notebook_target(tmp_path, None, "refresh-notebooks")
+    args = re.search(r"ARGS: (.*)", out).group(1).split()
+    assert args[:4] == ["-m", "jupyter", "nbconvert", "--to"] and "--execute" in args and "--inplace" in args
+    assert "--ExecutePreprocessor.record_timing=False" in args
+    assert sorted(a for a in args if a.endswith(".ipynb")) == sorted(
+        str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert re.search(r"FILL: (\S+)", out).group(1) == "unset"  # the stored exercises show no answer
+
+
+def test_refresh_notebooks_without_torch_says_so_unless_told(tmp_path):
+    error = run_notebook_target(tmp_path / "a", None, "refresh-notebooks", torch=False, ok=False)
+    assert "PyTorch is not installed" in error and "WITHOUT_TORCH=1" in error
+    out = run_notebook_target(tmp_path / "b", None, "refresh-notebooks", torch=False, args=("WITHOUT_TORCH=1",))
+    assert "nbconvert" in out

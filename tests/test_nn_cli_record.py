@@ -3,13 +3,13 @@ its flags checked before training, nothing written when training diverges."""
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from browser import page_data
 
 import nn.cli
 from nn.cli import main, parse_args
@@ -20,8 +20,7 @@ SMALL = ["--samples", "30", "--hidden", "4", "--quiet"]
 
 
 def frames_in(page: str) -> list[str]:
-    captions = json.loads(re.search(r"var captions = (\[.*?\]);\n", page).group(1))
-    return [c.split(":")[0] for c in captions]
+    return [c.split(":")[0] for c in page_data(page)["captions"]]
 
 
 def test_the_player_is_written_into_out_with_a_frame_every_k_epochs(tmp_path):

@@ -294,15 +294,17 @@ def test_the_page_plays_in_a_browser_and_opens_a_points_backward_pass(moons_run,
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
-    from test_player import browser_session
+    from browser import chromium
 
     path = moons_run.save(tmp_path / "training.html")
-    with browser_session() as browser:
+    with chromium(1000, 900) as browser:
         browser.get(path.resolve().as_uri())
         slider = browser.find_element("id", "slider")
         assert (slider.get_attribute("min"), slider.get_attribute("max")) == ("0", str(len(moons_run) - 1))
         body = browser.find_element("tag name", "body")
         body.send_keys(Keys.END)
+        WebDriverWait(browser, 10).until(  # the camera has stopped gliding: the points hold still
+            lambda d: d.execute_script("return document.body.dataset.moving === 'false'"))
         assert browser.find_element("id", "counter").text == "frame 3 of 3"
         caption = browser.find_element("id", "caption").text
         assert caption.startswith("After epoch 12 of 12: training set loss")
@@ -312,11 +314,11 @@ def test_the_page_plays_in_a_browser_and_opens_a_points_backward_pass(moons_run,
         assert button.text == f"Step through the backward pass of training point {worst} at epoch 12"
         # a point the page holds no pass of says how to add it
         other = next(i for i in range(len(moons_run.y)) if i != worst)
-        node = browser.find_element("xpath", f"//div[@data-step='3']//*[name()='g'][*[name()='title']='p{other}']")
+        node = browser.find_element("xpath", f"//div[@id='view']//*[name()='g'][*[name()='title']='p{other}']")
         ActionChains(browser).move_to_element(node).click().perform()
         assert f"recording.save(path, points=[{other}]) adds it" in browser.find_element("id", "backprop-note").text
         # the point with the largest loss opens its pass, stepped in the backprop player
-        node = browser.find_element("xpath", f"//div[@data-step='3']//*[name()='g'][*[name()='title']='p{worst}']")
+        node = browser.find_element("xpath", f"//div[@id='view']//*[name()='g'][*[name()='title']='p{worst}']")
         assert "has-pass" in node.get_attribute("class")
         ActionChains(browser).move_to_element(node).click().perform()
         WebDriverWait(browser, 20).until(lambda d: d.find_element("tag name", "body").get_attribute("data-backprop"))

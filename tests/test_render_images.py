@@ -6,6 +6,7 @@ import re
 import shutil
 
 import pytest
+from browser import page_data
 
 from autograd.picture import Edge, Node, Picture
 from autograd.player import Player
@@ -71,8 +72,12 @@ def test_a_player_of_pictures_counts_its_own_noun_and_tells_scripts_each_frame()
     frames = [picture(), picture()]
     player = Player(frames, "two frames", noun="frame", extra='<p id="more">more</p>')
     page = player.html()
-    assert '<span class="counter" id="counter">frame 0 of 1</span>' in page
-    assert 'counter.textContent = "frame " + k + " of " + last;' in page
-    assert 'document.dispatchEvent(new CustomEvent("playerstep", { detail: k }));' in page
-    assert page.index('<p id="more">more</p>') < page.index("<script>")
-    assert page.count("data:image/png;base64,") == 4
+    assert '<span id="counter">frame 0 of 1</span>' in page and page_data(page)["noun"] == "frame"
+    assert 'counter.textContent = data.noun + " " + k + " of " + last;' in page
+    assert 'document.dispatchEvent(new CustomEvent("playerstep", {detail: k}));' in page
+    assert page.index('<p id="more">more</p>') < page.index("<script")
+    # The two frames are alike: each node's picture is stored once, and both frames use it.
+    data = page_data(page)
+    assert "".join(data["parts"]).count("data:image/png;base64,") == 2
+    assert [[data["parts"][i].count("data:image/png") for i in frame] for frame in data["frames"]] \
+        == [[data["parts"][i].count("data:image/png") for i in data["frames"][0]]] * 2

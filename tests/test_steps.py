@@ -365,13 +365,41 @@ def test_a_step_picture_puts_what_is_sent_on_the_edges_in_the_caption_order():
     keys = {n.key: n.lines[0] for n in p.nodes}
     z_key = next(k for k, t in keys.items() if t == "z = dot")
     red = [(keys[e.tail], e.label) for e in p.edges if e.head == z_key]
-    # d z/d w = x = 2, d z/d x = w = -3, d z/d b = 1, times dL/dz = 2z = -10.
-    assert red == [("w", "× 2 → -20"), ("x", "× -3 → 30"), ("b", "× 1 → -10")]
+    # d z/d w = x = 2, d z/d x = w = -3, d z/d b = 1, times dL/dz = 2z = -10, sent back
+    # against the edge (left to right), so the arrow points to the input, on the left.
+    assert red == [("w", "-20 ← × 2"), ("x", "30 ← × -3"), ("b", "-10 ← × 1")]
     caption_order = [line.split(".grad")[0].strip() for line in str(step).splitlines()[2:]]
     assert caption_order == ["w", "x", "b"]
     assert p.caption == str(step)
     assert all("current" in e.emphasis for e in p.edges if e.head == z_key)
     assert next(n for n in p.nodes if n.key == z_key).emphasis == frozenset({"current"})
+
+
+@pytest.mark.parametrize("rankdir, backward, forward", [
+    ("LR", "20 ← × 2", "× 2 → 2"),      # inputs on the left
+    ("RL", "× 2 → 20", "2 ← × 2"),      # inputs on the right
+    ("TB", "↑ 20\n× 2", "× 2\n↓ 2"),    # inputs above
+    ("BT", "× 2\n↓ 20", "↑ 2\n× 2"),    # inputs below
+])
+def test_what_an_edge_sends_points_the_way_it_travels(rankdir, backward, forward):
+    """Backwards, what a step sends travels against the edge, to the input; forward mode's
+    tangents travel along it. The arrow points that way on the page, and the amount sits
+    at the end it travels to."""
+    x, w = Value(0.5, "x"), Parameter(2.0, "w")
+    y = (x * w) * 10.0
+    y.label = "y"
+    step = list(backward_steps(y))[2]  # x w sends d(x w)/dx = w = 2 times its grad 10 to x
+    p = picture(y, step=step, rankdir=rankdir)
+    into = {e.tail: e.label for e in p.edges if "current" in e.emphasis}
+    x_key = next(n.key for n in p.nodes if n.lines[0] == "x")
+    assert into[x_key] == backward
+    key = dict(p.legend)["edge"]
+    assert key.endswith(backward.replace("20", "what it sends back").replace("2", "local derivative")
+                        .replace("\n", " "))
+    tangents = picture(y, tangents={x: 1.0}, rankdir=rankdir)  # x's tangent 1 times w = 2
+    product = next(n.key for n in tangents.nodes if n.lines[0] == "*" and any(
+        e.head == n.key and e.tail == x_key for e in tangents.edges))
+    assert next(e.label for e in tangents.edges if e.head == product and e.tail == x_key) == forward
 
 
 def test_draw_step_restores_every_grad_and_refuses_bad_steps():

@@ -91,7 +91,7 @@ def _check_kernel(name: str) -> None:
         from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
     except ImportError as missing:
         raise UsageError(f"grading needs nbclient, nbformat and ipykernel ({missing}): "
-                         "pip install 'chainrule[grade]'") from None
+                         "pip install 'chainrule[exercises]'") from None
 
     try:
         KernelSpecManager().get_kernel_spec(name)
