@@ -25,9 +25,10 @@ def readme_example():
 
 
 def one_sample(model: nn.MLP):
-    loss = nn.losses.mse(model([0.5, -1.0]), 0.25)
-    loss.backward()
-    return loss
+    """One sample's loss, built after zeroing the model's gradients: each picture shows one
+    pass's gradients, never the sum with those an earlier picture left in the leaves."""
+    model.zero_grad()
+    return nn.losses.mse(model([0.5, -1.0]), 0.25)
 
 
 def main(out: Path = HERE) -> list[Path]:
@@ -35,13 +36,15 @@ def main(out: Path = HERE) -> list[Path]:
     small = nn.MLP(2, [3, 1], activation="tanh", seed=0)
     written = [out / "network_graph.svg", out / "draw_network.svg", out / "backward_steps.gif",
                out / "backward_steps.html", out / "mlp_backward.html", out / "training_frame.svg"]
-    written[0].write_bytes(draw(one_sample(small)).pipe(format="svg"))
+    loss = one_sample(small)
+    loss.backward()
+    written[0].write_bytes(draw(loss).pipe(format="svg"))
     net = nn.MLP(2, [4, 4, 1], activation="tanh", seed=0)
     written[1].write_bytes(nn.draw_network(net, x=[0.5, -1.0], target=0.25, loss="mse").pipe(format="svg"))
     player = animate(readme_example())
     player.save(written[2], seconds_per_frame=2.0)
     player.save(written[3])
-    animate(one_sample(small)).save(written[4])
+    animate(one_sample(small)).save(written[4])  # the player runs the backward pass itself
     written[5].write_bytes(training_frame().pipe(format="svg"))
     return written
 
