@@ -146,7 +146,7 @@ class Diagram(graphviz.Digraph):
     def copy(self) -> Diagram:
         # The copy renders as the original does: pinned, with neato -n2.
         copied = super().copy()
-        copied.nodes_drawn, copied.pinned = self.nodes_drawn, self.pinned
+        copied.nodes_drawn, copied.pinned, copied.images = self.nodes_drawn, self.pinned, dict(self.images)
         return copied
 
     def png(self, dpi: float | None = None) -> bytes:

@@ -81,3 +81,14 @@ def test_a_player_of_pictures_counts_its_own_noun_and_tells_scripts_each_frame()
     assert "".join(data["parts"]).count("data:image/png;base64,") == 2
     assert [[data["parts"][i].count("data:image/png") for i in frame] for frame in data["frames"]] \
         == [[data["parts"][i].count("data:image/png") for i in data["frames"][0]]] * 2
+
+
+def test_jupyters_png_of_a_diagram_with_pictures_draws_them():
+    """The PNG a notebook stores beside the SVG (for clients that draw no SVG) is made from a
+    copy of the diagram at another resolution: the copy must carry the pictures too."""
+    from PIL import Image
+
+    bundle = render(picture())._repr_mimebundle_()
+    image = Image.open(io.BytesIO(base64.b64decode(bundle["image/png"]))).convert("RGB")
+    colours = set(image.getdata())
+    assert (255, 0, 0) in colours and (0, 0, 255) in colours  # both node pictures, red and blue
