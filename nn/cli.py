@@ -37,7 +37,7 @@ from .layers import ACTIVATIONS, MLP
 from .network import draw_network
 from .torch_bridge import require_torch, save_torch
 from .optim import SGD, Adam, Optimizer
-from .train import LOSSES, History, evaluate, fit, predict, targets_for
+from .train import ENGINES, LOSSES, History, evaluate, fit, predict, sample_losses, targets_for
 
 # Per dataset: its size and classes, the loss that suits its class count, the hidden layers,
 # and enough epochs (of mini-batches of 32, Adam at lr 0.01) to fit it: moons reaches 1.000
@@ -112,6 +112,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=32,
                    help="samples per mini-batch; 0 trains on the full batch, as nn.fit's batch_size=None "
                         "(default: 32)")
+    p.add_argument("--engine", choices=list(ENGINES), default="scalar",
+                   help="scalar: every sample through the Values of the graph, one node at a time; tape: the "
+                        "graph traced once and replayed over each batch with numpy (autograd.trace), the same "
+                        "numbers up to rounding, many times faster. The drawing uses Values either way "
+                        "(default: scalar)")
     p.add_argument("--seed", type=int, default=0,
                    help="an int >= 0 seeding the data, the split, the initial weights and the shuffling (default: 0)")
     p.add_argument("--out", default="out",
@@ -268,11 +273,10 @@ def _progress_lines(epochs: int):
     return report
 
 
-def hardest(model: MLP, X: np.ndarray, y: np.ndarray, loss: str) -> int:
+def hardest(model: MLP, X: np.ndarray, y: np.ndarray, loss: str, engine: str = "scalar") -> int:
     """The index of the sample with the largest loss (the first of equals): its picture shows
     the most of what backpropagation sends."""
-    losses = [evaluate(model, X[i : i + 1], y[i : i + 1], loss)[0] for i in range(len(y))]
-    return int(np.argmax(losses))
+    return int(np.argmax(sample_losses(model, X, y, loss, engine)))
 
 
 def draw_sample(model: MLP, x: np.ndarray, label: int, args, names: list[str], where: str, path: Path) -> Path:
@@ -343,7 +347,7 @@ def write_outputs(folder: Path, args, model: MLP, history: History, parts: tuple
     X_eval, y_eval = (X_test, y_test) if held_out else (X_train, y_train)
     on = "test set" if held_out else "training set (no test set)"
     threshold = 0.5 if args.loss == "mse" else 0.0
-    predicted = predict(model, X_eval, threshold)
+    predicted = predict(model, X_eval, threshold, args.engine)
     files = {"model": "model.json", "loss_plot": "loss.png", "confusion_matrix": "confusion_matrix.png"}
     save(model, folder / files["model"])
     if args.torch_out is not None:
@@ -366,7 +370,7 @@ def write_outputs(folder: Path, args, model: MLP, history: History, parts: tuple
                  f"{on.split(' (')[0]} accuracy {np.mean(predicted == y_eval):.3f}")
         plots.decision_boundary(model, X_train, y_train, X_test, y_test, args.loss, title,
                                 folder / files["decision_boundary"])
-    worst = hardest(model, X_eval, y_eval, args.loss)
+    worst = hardest(model, X_eval, y_eval, args.loss, args.engine)
     where = f"Sample {worst} of the {on}, the one with the largest loss"
     files["network"] = draw_sample(model, X_eval[worst], int(y_eval[worst]), args, names, where,
                                    folder / "network.svg").name
@@ -409,13 +413,14 @@ def main(argv: list[str] | None = None) -> int:
                       batch_size=batch_size, seed=args.seed,
                       validation=None if X_test is None else (X_test, y_test),
                       progress=tty and not args.quiet,
-                      callback=None if tty or args.quiet else _progress_lines(args.epochs))
+                      callback=None if tty or args.quiet else _progress_lines(args.epochs), engine=args.engine)
         diverged = [e for e, v in enumerate(history.loss, 1) if not math.isfinite(v)]
         if diverged:
             _exit(f"training diverged: the loss was {history.loss[diverged[0] - 1]} in epoch {diverged[0]}; "
                   f"try a smaller --lr than {args.lr:g}. Nothing was written to {args.out}", status=1)
-        train_loss, train_accuracy = evaluate(model, X_train, y_train, args.loss)
-        test_loss, test_accuracy = (None, None) if X_test is None else evaluate(model, X_test, y_test, args.loss)
+        train_loss, train_accuracy = evaluate(model, X_train, y_train, args.loss, args.engine)
+        test_loss, test_accuracy = (None, None) if X_test is None else evaluate(model, X_test, y_test, args.loss,
+                                                                                args.engine)
         scores = {"train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
                   "train_loss": train_loss, "test_loss": test_loss}
         files = write_outputs(staging, args, model, history, parts, names, scores)
@@ -426,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
             "hidden": args.hidden, "activation": args.activation, "loss": args.loss,
             "optimizer": args.optimizer, "lr": args.lr,
             "momentum": args.momentum if args.optimizer == "sgd" else None,
-            "weight_decay": args.weight_decay, "epochs": args.epochs, "batch_size": batch_size,
+            "weight_decay": args.weight_decay, "epochs": args.epochs, "batch_size": batch_size, "engine": args.engine,
             "seed": args.seed, "parameters": len(model.parameters()),
             **scores,
             "seconds": history.seconds, "total_seconds": time.perf_counter() - started,
