@@ -224,11 +224,14 @@ class Tape:
         self._leaves = [v for v in self.nodes if not v.parents and v not in feeds]
         self.parameters = tuple(v for v in self._leaves if isinstance(v, Parameter))
         self.constants = tuple(v for v in self._leaves if not isinstance(v, Parameter))
+        kinds = [isinstance(v, Parameter) for v in self._leaves]
+        self._parameter_index = np.array([i for i, kind in enumerate(kinds) if kind], dtype=np.intp)
+        self._constant_index = np.array([i for i, kind in enumerate(kinds) if not kind], dtype=np.intp)
         for node in self.nodes:
             _require_formulas(node)
         self._build(feeds)
         self._signature = _signature(self.nodes, self.outputs, self._input_leaves)
-        self._values = self._leaf_values = self._grads = None
+        self._values = self._leaf_values = None
         # Twice, as a batch of two: an op whose formula asks `if x > 0` fails on it, where a
         # batch of one would let it pass.
         self._check([self.nodes] * 2, _input_values([self._input_leaves] * 2), lambda s: "the example")
@@ -286,18 +289,27 @@ class Tape:
         return _FormulaStep(op, nodes, rows, step_needs_grad, slots, output)
 
     # -- replaying ---------------------------------------------------------------------
-    def forward(self, *batch) -> np.ndarray:
+    def forward(self, *batch, parameters: np.ndarray | None = None) -> np.ndarray:
         """Evaluate every node over a batch: one array per argument of ``fn``, samples along
         the first axis (``(B,)`` for a number, ``(B, n)`` for a sequence of n). Returns the
-        outputs: ``(B,)`` when ``fn`` returned a Value, ``(B, k)`` for k Values."""
+        outputs: ``(B,)`` when ``fn`` returned a Value, ``(B, k)`` for k Values.
+
+        The leaves are read as they are now, or, given ``parameters`` (an array of values for
+        ``tape.parameters``, in that order), the parameters from it: a training loop can keep
+        them in an array between steps (see ``gradient``)."""
         columns = self._columns(batch)
         values = np.empty((self._rows, columns.shape[1]))
         values[: len(columns)] = columns
-        leaves = np.array([leaf.data for leaf in self._leaves], dtype=np.float64)
+        if parameters is None:
+            leaves = np.array([leaf.data for leaf in self._leaves], dtype=np.float64)
+        else:
+            leaves = np.empty(len(self._leaves))
+            leaves[self._parameter_index] = self._parameter_values(parameters)
+            leaves[self._constant_index] = [leaf.data for leaf in self.constants]
         with np.errstate(all="ignore"):
             for step in self._steps:
                 values[step.rows] = step.evaluate(values, leaves)
-        self._values, self._leaf_values, self._grads = values, leaves, None
+        self._values, self._leaf_values = values, leaves
         out = np.stack([self._batch_of(v) for v in self.outputs], axis=-1)
         return out[:, 0] if self._single else out
 
@@ -309,6 +321,31 @@ class Tape:
         its mean (as the losses of ``nn`` reduce a batch). ``output`` picks one of several
         outputs by its index.
         """
+        leaf_grads = self._leaf_gradients(output, reduction)
+        with _one_pass_at_a_time:
+            earlier = [leaf.grad for leaf in self._leaves]
+            try:
+                for leaf, g in zip(self._leaves, (np.array(earlier, dtype=np.float64) + leaf_grads).tolist()):
+                    leaf.grad = g
+            except BaseException:  # interrupted: every leaf keeps what it held before
+                for leaf, g in zip(self._leaves, earlier):
+                    leaf.grad = g
+                raise
+
+    def gradient(self, output: int | None = None, reduction: str = "sum") -> np.ndarray:
+        """The gradient ``backward`` would add, for ``tape.parameters`` (an array in that
+        order), touching no ``.grad``, as ``autograd.grad`` touches none."""
+        return self._leaf_gradients(output, reduction)[self._parameter_index]
+
+    def _parameter_values(self, parameters) -> np.ndarray:
+        values = np.asarray(parameters, dtype=np.float64)
+        if values.shape != (len(self.parameters),):
+            raise ValueError(f"parameters must be an array of {len(self.parameters)} values, one per parameter of "
+                             f"the tape, got shape {values.shape}")
+        return values
+
+    def _leaf_gradients(self, output, reduction: str) -> np.ndarray:
+        """The gradient of the batch's output for every leaf but the inputs."""
         if reduction not in ("sum", "mean"):
             raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
         root = self.outputs[self._output_index(output)]
@@ -327,16 +364,7 @@ class Tape:
             for step in reversed(self._steps):
                 if step.needs_grad:
                     step.backward(values, leaves, grads, leaf_grads)
-        self._grads = grads
-        with _one_pass_at_a_time:
-            earlier = [leaf.grad for leaf in self._leaves]
-            try:
-                for leaf, g in zip(self._leaves, (np.array(earlier, dtype=np.float64) + leaf_grads).tolist()):
-                    leaf.grad = g
-            except BaseException:  # interrupted: every leaf keeps what it held before
-                for leaf, g in zip(self._leaves, earlier):
-                    leaf.grad = g
-                raise
+        return leaf_grads
 
     def value(self, node: Value) -> np.ndarray:
         """The batch of values a recorded node took in the last ``forward``, ``(B,)``."""

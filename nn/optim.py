@@ -53,19 +53,13 @@ class Optimizer:
         self.lr = _hyper(lr, "lr")
         self.weight_decay = _hyper(weight_decay, "weight_decay")
 
-    def gradients(self) -> np.ndarray:
-        """``p.grad + weight_decay * p`` for every parameter (the gradient of ``loss + weight_decay/2 * sum(p**2)``)."""
-        grads = np.array([p.grad for p in self.params], dtype=np.float64)
+    def _decayed(self, grads: np.ndarray, data: np.ndarray) -> np.ndarray:
+        """``grad + weight_decay * p`` for every parameter (the gradient of ``loss + weight_decay/2 * sum(p**2)``)."""
         wd = self.weight_decay
-        return grads if wd == 0.0 else grads + wd * self._data()
+        return grads if wd == 0.0 else grads + wd * data
 
     def _data(self) -> np.ndarray:
         return np.array([p.data for p in self.params], dtype=np.float64)
-
-    def _descend(self, steps: np.ndarray) -> None:
-        """``p.data -= step`` for every parameter and its step."""
-        for p, data in zip(self.params, (self._data() - steps).tolist()):
-            p.data = data
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0 before the next ``backward()``."""
@@ -73,6 +67,21 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
+        """One update of every parameter from its current ``.grad``."""
+        data = self._data()
+        new = self.update(data, np.array([p.grad for p in self.params], dtype=np.float64))
+        for p, value in zip(self.params, new.tolist()):
+            p.data = value
+
+    def update(self, data: np.ndarray, grads: np.ndarray) -> np.ndarray:
+        """What ``step`` does, on arrays: the parameters after one step from values ``data``
+        with gradients ``grads`` (both in the order of ``params``). It advances the
+        optimizer's state (momentum, moments) as ``step`` does, and leaves the Values alone:
+        for loops that keep the parameters in an array between steps (``nn.fit`` on the tape)."""
+        return data - self._steps(self._decayed(grads, data))
+
+    def _steps(self, grads: np.ndarray) -> np.ndarray:
+        """What each parameter moves down by, given its gradient (weight decay included)."""
         raise NotImplementedError
 
 
@@ -98,14 +107,13 @@ class SGD(Optimizer):
         self.nesterov = nesterov
         self.buffers: np.ndarray | None = None
 
-    def step(self) -> None:
-        """One update of every parameter from its current ``.grad``."""
+    def _steps(self, grads: np.ndarray) -> np.ndarray:
         mu = self.momentum
-        steps = grads = self.gradients()
+        steps = grads
         if mu != 0.0:
             self.buffers = grads if self.buffers is None else mu * self.buffers + grads
             steps = grads + mu * self.buffers if self.nesterov else self.buffers
-        self._descend(self.lr * steps)
+        return self.lr * steps
 
 
 class Adam(Optimizer):
@@ -132,13 +140,11 @@ class Adam(Optimizer):
         self.m = np.zeros(len(self.params))
         self.v = np.zeros(len(self.params))
 
-    def step(self) -> None:
-        """One update of every parameter from its current ``.grad``."""
+    def _steps(self, grads: np.ndarray) -> np.ndarray:
         beta1, beta2 = self.betas
         self.t += 1
         step_size = self.lr / (1.0 - beta1**self.t)
         correction2 = math.sqrt(1.0 - beta2**self.t)
-        g = self.gradients()
-        self.m = beta1 * self.m + (1.0 - beta1) * g
-        self.v = beta2 * self.v + (1.0 - beta2) * g * g
-        self._descend(step_size * self.m / (np.sqrt(self.v) / correction2 + self.eps))
+        self.m = beta1 * self.m + (1.0 - beta1) * grads
+        self.v = beta2 * self.v + (1.0 - beta2) * grads * grads
+        return step_size * self.m / (np.sqrt(self.v) / correction2 + self.eps)

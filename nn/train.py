@@ -226,7 +226,7 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
     if optimizer is None:
         optimizer = Adam(model.parameters(), lr=0.01)
     if engine == "tape":
-        step = _tape_step(model, loss, rows, _tape_targets(loss, y, nout), optimizer, threshold)
+        step = _TapeSteps(model, loss, rows, _tape_targets(loss, y, nout), optimizer, threshold)
     else:
         step = _scalar_step(model, _MEAN_LOSS[loss], rows, targets, optimizer, threshold)
     n = len(rows)
@@ -245,6 +245,8 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
             batch_loss, classes = step(batch)
             total += batch_loss * len(batch)
             correct += sum(c == labels[i] for c, i in zip(classes, batch))
+        if engine == "tape":
+            step.sync()
         history.loss.append(total / n)
         history.accuracy.append(correct / n)
         shown = {"loss": f"{history.loss[-1]:.4f}", "acc": f"{history.accuracy[-1]:.3f}"}
@@ -275,20 +277,52 @@ def _scalar_step(model: Module, mean_loss, rows: list[tuple], targets: list, opt
     return step
 
 
-def _tape_step(model: Module, loss: str, rows: list[tuple], targets: np.ndarray, optimizer: Optimizer,
-               threshold: float):
-    """``_scalar_step`` on the tape: one forward and one backward over the whole batch."""
-    tape = _trace_loss(model, loss, rows, targets)
-    X = np.asarray(rows)
+class _TapeSteps:
+    """``_scalar_step`` on the tape: one forward and one backward over the whole batch.
 
-    def step(batch: list[int]) -> tuple[float, list[int]]:
-        out = tape.forward(X[batch], targets[batch])
-        optimizer.zero_grad()
-        tape.backward(output=0, reduction="mean")
-        optimizer.step()
-        return float(out[:, 0].mean()), _classify_rows(out[:, 1:], threshold).tolist()
+    Within an epoch the parameters live in arrays, the tape's and the optimizer's (its
+    ``update`` is ``step`` on arrays); ``sync`` puts them back into the Values, with the last
+    batch's gradient in ``.grad`` as ``zero_grad`` and ``backward`` leave it, before the
+    epoch is scored. The same numbers as reading and writing the Values at every step,
+    without a loop over every parameter several times a step. An optimizer with a ``step``
+    of its own gets the Values at every step."""
 
-    return step
+    def __init__(self, model: Module, loss: str, rows: list[tuple], targets: np.ndarray, optimizer: Optimizer,
+                 threshold: float):
+        self.tape = _trace_loss(model, loss, rows, targets)
+        self.X, self.targets, self.optimizer, self.threshold = np.asarray(rows), targets, optimizer, threshold
+        self.in_arrays = type(optimizer).step is Optimizer.step
+        position = {p: i for i, p in enumerate(self.tape.parameters)}
+        # where each parameter the tape reads is, in the optimizer's list and in the tape's
+        pairs = np.array([(i, position[p]) for i, p in enumerate(optimizer.params) if p in position],
+                         dtype=np.intp).reshape(-1, 2)
+        self.mine, self.tapes = pairs[:, 0], pairs[:, 1]
+        self.data = self.weights = self.grad = None
+
+    def __call__(self, batch: list[int]) -> tuple[float, list[int]]:
+        tape, optimizer = self.tape, self.optimizer
+        if not self.in_arrays:
+            out = tape.forward(self.X[batch], self.targets[batch])
+            optimizer.zero_grad()
+            tape.backward(output=0, reduction="mean")
+            optimizer.step()
+        else:
+            if self.data is None:  # the Values, as the epoch (or a callback) left them
+                self.data = np.array([p.data for p in optimizer.params], dtype=np.float64)
+                self.weights = np.array([p.data for p in tape.parameters], dtype=np.float64)
+            out = tape.forward(self.X[batch], self.targets[batch], parameters=self.weights)
+            self.grad = np.zeros(len(optimizer.params))
+            self.grad[self.mine] = tape.gradient(output=0, reduction="mean")[self.tapes]
+            self.data = optimizer.update(self.data, self.grad)
+            self.weights[self.tapes] = self.data[self.mine]
+        return float(out[:, 0].mean()), _classify_rows(out[:, 1:], self.threshold).tolist()
+
+    def sync(self) -> None:
+        if self.data is None:
+            return
+        for p, value, g in zip(self.optimizer.params, self.data.tolist(), (0.0 + self.grad).tolist()):
+            p.data, p.grad = value, g
+        self.data = None
 
 
 def evaluate(model: Module, X, y, loss: str = "hinge", engine: str = "scalar") -> tuple[float, float]:

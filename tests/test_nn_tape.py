@@ -127,3 +127,34 @@ def test_an_unknown_engine_is_refused_before_any_work(call):
     X, y = data.make_moons(n_samples=10, seed=0)
     with pytest.raises(ValueError, match=r"engine must be one of \['scalar', 'tape'\], got"):
         call(MLP(2, [3, 1], seed=0), X, y)
+
+
+def test_an_optimizer_with_a_step_of_its_own_is_stepped_on_the_values():
+    class Clipped(SGD):
+        """Clips each gradient to [-0.1, 0.1] in its own step."""
+
+        def step(self):
+            for p in self.params:
+                p.grad = min(max(p.grad, -0.1), 0.1)
+            super().step()
+
+    X, y = dataset("moons")
+    models = []
+    for engine in ("tape", "scalar"):
+        model = MLP(2, [8, 1], seed=0)
+        fit(model, X, y, optimizer=Clipped(model.parameters(), lr=0.1), epochs=3, batch_size=16, seed=0,
+            progress=False, engine=engine)
+        models.append(model)
+    assert_same_weights(*models)
+    assert [p.grad for p in models[0].parameters()] == pytest.approx([p.grad for p in models[1].parameters()],
+                                                                     rel=1e-9, abs=1e-12)
+
+
+def test_after_fit_the_grads_are_the_last_batchs_on_both_engines():
+    X, y = dataset("moons")
+    grads = []
+    for engine in ("tape", "scalar"):
+        model = MLP(2, [8, 1], activation="tanh", seed=0)
+        fit(model, X, y, epochs=2, batch_size=16, seed=0, progress=False, engine=engine)
+        grads.append([p.grad for p in model.parameters()])
+    assert grads[0] == pytest.approx(grads[1], rel=1e-9, abs=1e-12)

@@ -210,6 +210,25 @@ def test_backward_adds_the_batch_gradient_as_backward_adds_and_mean_divides():
     assert [w.grad, b.grad] == pytest.approx(expected, rel=1e-14)
 
 
+def test_a_loop_may_keep_the_parameters_in_an_array():
+    w, b = Parameter(0.5), Parameter(-1.0)
+    tape = trace(lambda x: (w * x + b).tanh() * 2.0, 0.3)
+    xs = np.array([0.3, -2.0, 1.5])
+    order = list(tape.parameters)
+    values = np.array([{w: 0.25, b: 0.5}[p] for p in order])
+    out = tape.forward(xs, parameters=values)
+    assert out.tolist() == pytest.approx([2.0 * math.tanh(0.25 * x + 0.5) for x in xs], rel=1e-15)  # np.tanh
+    assert (w.data, b.data) == (0.5, -1.0)  # the Values are left alone
+    w.grad = b.grad = 7.0
+    gradient = tape.gradient(reduction="mean")  # touches no .grad
+    assert (w.grad, b.grad) == (7.0, 7.0)
+    tape.backward(reduction="mean")
+    assert [p.grad - 7.0 for p in order] == pytest.approx(gradient.tolist(), rel=1e-15)
+    with pytest.raises(ValueError, match=r"parameters must be an array of 2 values, one per parameter of the tape, "
+                                         r"got shape \(3,\)"):
+        tape.forward(xs, parameters=np.zeros(3))
+
+
 def test_parameters_are_read_at_each_forward():
     w = Parameter(2.0)
     tape = trace(lambda x: w * x, 1.0)
