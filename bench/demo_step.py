@@ -144,13 +144,7 @@ def torch_batched_trainer(X, y, weights):
             h = h @ W.T + b
             h = h if i == len(layers) - 1 else torch.relu(h)
         total = torch.relu(1 - y * h[:, 0]).mean() + REG * sum((p * p).sum() for p in params)
-        for p in params:
-            p.grad = None
-        total.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= lr * p.grad
-        return total.item()
+        return _torch_sgd(total, params, lr)
 
     return step
 
@@ -175,15 +169,22 @@ def torch_trainer(X, y, weights):
         scores = [forward(row) for row in X]
         losses = [torch.relu(1 + -yi * si) for yi, si in zip(y, scores)]
         total = sum(losses) * (1.0 / len(losses)) + REG * sum(p * p for p in params)
-        for p in params:
-            p.grad = None
-        total.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= lr * p.grad
-        return total.item()
+        return _torch_sgd(total, params, lr)
 
     return step
+
+
+def _torch_sgd(total, params: list, lr: float) -> float:
+    """Backpropagate ``total`` and move every parameter down its gradient (plain SGD)."""
+    import torch
+
+    for p in params:
+        p.grad = None
+    total.backward()
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad
+    return total.item()
 
 
 def run(engine: str, steps: int, seed: int) -> dict:
