@@ -406,7 +406,7 @@ def table(r: dict) -> str:
                  f"the scalar step | | {anchor} |")
     for task, g in r["digits"].items():
         scalar, tape = g["scalar"], g["tape"]
-        lines.append(f"| `python -m nn --dataset digits --task {task}` ({scalar['epochs']} epochs), the whole command: "
+        lines.append(f"| `python -m nn --dataset digits --task {task}` ({scalar['epochs']:g} epochs), the whole command: "
                      f"--engine scalar / --engine tape "
                      f"| {scalar['wall_s']:.1f} s / {tape['wall_s']:.2f} s: {scalar['wall_s'] / tape['wall_s']:.1f}x "
                      f"(CPU {scalar['cpu_s']:.1f} s / {tape['cpu_s']:.2f} s: {scalar['cpu_s'] / tape['cpu_s']:.1f}x); "

@@ -166,12 +166,12 @@ class _Scorer:
         self.threshold = _THRESHOLD.get(loss, 0.0)
         self.tape = None
         if engine == "tape":
-            self.tape_targets = _tape_targets(loss, y, nout)
-            self.tape = _trace_loss(model, loss, self.rows, self.tape_targets)
+            self.batch = np.asarray(self.rows), _tape_targets(loss, y, nout)
+            self.tape = _trace_loss(model, loss, self.rows, self.batch[1])
 
     def __call__(self) -> tuple[float, float]:
         if self.tape is not None:
-            out = self.tape.forward(np.asarray(self.rows), self.tape_targets)
+            out = self.tape.forward(*self.batch)
             return float(out[:, 0].mean()), float(np.mean(_classify_rows(out[:, 1:], self.threshold) == self.labels))
         with no_grad():
             outputs = [self.model(r) for r in self.rows]
@@ -182,7 +182,7 @@ class _Scorer:
     def sample_losses(self) -> np.ndarray:
         """Each sample's own loss."""
         if self.tape is not None:
-            return self.tape.forward(np.asarray(self.rows), self.tape_targets)[:, 0].copy()
+            return self.tape.forward(*self.batch)[:, 0].copy()
         mean_loss = _MEAN_LOSS[self.loss]
         with no_grad():
             return np.array([mean_loss([self.model(r)], [t]).data for r, t in zip(self.rows, self.targets)])
