@@ -109,11 +109,12 @@ class _Slot:
     def __init__(self, on_rows: bool, index: Sequence, needs_grad: bool):
         self.on_rows = on_rows
         self.index = np.array(index, dtype=np.intp)  # (k,), or (k, n) for a dot step's weights
-        self.unique = len(np.unique(self.index)) == self.index.size
+        flat = self.index.ravel().tolist()
+        self.unique = len(set(flat)) == len(flat)
         # A run of consecutive rows is read as a view, not a copy.
-        first = int(self.index.flat[0])
-        consecutive = np.array_equal(self.index, np.arange(first, first + len(self.index)))
-        self.at = slice(first, first + len(self.index)) if consecutive else self.index
+        first = flat[0]
+        consecutive = self.index.ndim == 1 and flat == list(range(first, first + len(flat)))
+        self.at = slice(first, first + len(flat)) if consecutive else self.index
         self.needs_grad = needs_grad
 
     def read(self, values: np.ndarray, leaves: np.ndarray) -> np.ndarray:
@@ -230,7 +231,7 @@ class Tape:
         for node in self.nodes:
             _require_formulas(node)
         self._build(feeds)
-        self._signature = _signature(self.nodes, self.outputs, self._input_leaves)
+        self._signature = None  # the graph's structure, made when verify first compares one
         self._values = self._leaf_values = None
         # Twice, as a batch of two: an op whose formula asks `if x > 0` fails on it, where a
         # batch of one would let it pass.
@@ -437,6 +438,8 @@ class Tape:
         self._check(graphs, _input_values(fed), lambda s: f"sample {s}")
 
     def _compare_structure(self, order: list[Value], outputs: tuple, feeds: list[Value], sample: int) -> None:
+        if self._signature is None:
+            self._signature = _signature(self.nodes, self.outputs, self._input_leaves)
         theirs = _signature(order, outputs, feeds)
         if theirs == self._signature:
             return

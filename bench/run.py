@@ -48,8 +48,7 @@ from pathlib import Path
 import numpy as np
 
 import nn
-from autograd import Value, no_grad, ops, topological_order
-from nn.train import _tape_targets, _trace_loss
+from autograd import Value, no_grad, ops, topological_order, trace
 
 try:
     import micrograd.engine as mg_engine
@@ -289,13 +288,14 @@ def demo_step_parts(repeats: int, seed: int) -> dict:
 
 
 def _digits_tape(batch: int):
-    """The default digits model's tape, traced on one sample, and a batch of its inputs."""
+    """The default digits model's loss on one sample (its class as a one-hot row), traced, and
+    a batch of its inputs."""
     X, y = nn.data.load_digits()
     model = nn.MLP(64, [32, 10], activation="tanh", seed=0)
-    rows, targets = [tuple(r) for r in X.tolist()], _tape_targets("cross_entropy", y, 10)
+    targets = np.eye(10)[y]
     start = time.perf_counter()
-    tape = _trace_loss(model, "cross_entropy", rows, targets)
-    return tape, model, time.perf_counter() - start, (np.array(rows[:batch]), targets[:batch])
+    tape = trace(lambda x, target: nn.losses.cross_entropy(model(x), target), X[0], targets[0])
+    return tape, model, time.perf_counter() - start, (X[:batch], targets[:batch])
 
 
 def tape_step_parts(repeats: int) -> dict:
@@ -303,10 +303,9 @@ def tape_step_parts(repeats: int) -> dict:
     tape, model, traced, batch = _digits_tape(32)
     optimizer = nn.Adam(model.parameters(), lr=0.01)
     forward = median_time(lambda: tape.forward(*batch), repeats)
-    backward = median_time(lambda: tape.backward(output=0, reduction="mean"), repeats)
+    backward = median_time(lambda: tape.backward(reduction="mean"), repeats)
     return {"trace_s": traced, "forward_s": forward, "backward_s": backward,
-            "optimizer_s": median_time(optimizer.step, repeats), "nodes": len(tape.nodes),
-            "steps": len(tape._steps)}
+            "optimizer_s": median_time(optimizer.step, repeats), "nodes": len(tape.nodes)}
 
 
 def tape_memory(sizes=(32, 256, 1438)) -> dict:
@@ -321,10 +320,13 @@ def tape_memory(sizes=(32, 256, 1438)) -> dict:
         gc.collect()
         tracemalloc.start()
         tape.forward(*batch)
-        tape.backward(output=0, reduction="mean")
+        tape.backward(reduction="mean")
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        results[size] = {"peak_bytes": peak, "rows": tape._rows, "bytes_per_row_and_sample": peak / (tape._rows * size)}
+        # a row of values and one of gradients per input and per node computed (not the leaves)
+        rows = sum(len(a) if isinstance(a, tuple) else 1 for a in tape.inputs) + sum(1 for v in tape.nodes
+                                                                                    if v.parents)
+        results[size] = {"peak_bytes": peak, "rows": rows, "bytes_per_row_and_sample": peak / (rows * size)}
     return results
 
 
@@ -370,7 +372,7 @@ def _parts_row(name: str, p: dict) -> str:
 def _tape_parts_row(p: dict) -> str:
     return (f"| digits mini-batch of 32 on the tape by parts: trace (once) / forward / backward / Adam "
             f"| {1e3 * p['trace_s']:.0f} / {1e3 * p['forward_s']:.2f} / {1e3 * p['backward_s']:.2f} / "
-            f"{1e3 * p['optimizer_s']:.2f} ms ({p['nodes']:,} nodes, {p['steps']} steps) | | |")
+            f"{1e3 * p['optimizer_s']:.2f} ms ({p['nodes']:,} nodes) | | |")
 
 
 def _tape_memory_row(m: dict) -> str:
