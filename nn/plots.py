@@ -27,7 +27,9 @@ def _figure(width: float, height: float):
 
 
 def _save(fig, path: Path) -> None:
-    fig.savefig(path, dpi=120, bbox_inches="tight", pad_inches=0.1)
+    # The constrained layout already fits each picture into its figure; cropping it to its
+    # tight bounding box would draw it a second time, about a tenth of a digits run on the tape.
+    fig.savefig(path, dpi=120)
 
 
 def history(hist: History, loss: str, path: Path) -> None:
