@@ -2,7 +2,7 @@
 
 Every scalar is a ``Value``; every edge of the graph carries the local derivative recorded in
 the forward pass; ``backward()`` applies the distributed chain rule in reverse topological
-order.
+order. ``trace`` records a graph once and replays it over numpy batches.
 """
 
 from . import ops, scalar
@@ -15,6 +15,7 @@ from .modes import detect_anomaly, no_grad
 from .paths import Path, count_paths, explain_paths, paths
 from .player import Player, animate, step_slider
 from .steps import Contribution, ForwardStep, Step, backward_steps, forward_steps
+from .tape import Tape, trace
 from .text import format_number
 from .transforms import count_multiplications, hvp, jacobian, jvp, value_and_grad, vjp
 from .value import MASKED, Op, Parameter, Value
@@ -28,6 +29,7 @@ __all__ = [
     "Path",
     "Player",
     "Step",
+    "Tape",
     "Value",
     "animate",
     "backward",
@@ -56,6 +58,7 @@ __all__ = [
     "scalar",
     "step_slider",
     "topological_order",
+    "trace",
     "value_and_grad",
     "vjp",
 ]

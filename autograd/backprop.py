@@ -48,29 +48,37 @@ def topological_order(root: Value, *, known: set[Value] | None = None) -> list[V
     together place each node once, in time linear in the nodes (``autograd.pickling``).
     """
     _require_value(root, "root")
+    return _order((root,), known)
+
+
+def _order(roots: Sequence[Value], known: set[Value] | None = None) -> list[Value]:
+    """Every node the roots depend on, each once, in the order ``topological_order`` gives
+    the first root, then the nodes the next root adds, and so on (``known``: as above)."""
     order: list[Value] = []
     seen: set[Value] = set() if known is None else known
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    stack: list[tuple[Value, bool]] = []
     push, pop, place, mark = stack.append, stack.pop, order.append, seen.add
-    while stack:
-        node, expanded = pop()
-        if expanded:
-            place(node)
-            continue
-        if node in seen:
-            continue
-        mark(node)
-        push((node, True))
-        # Reversed, so the first interior parent is searched first. Leaves are placed as they
-        # are met, so a node's leaf inputs come right to left, before its interior inputs:
-        # a*b + c gives c, b, a, a*b, a*b + c.
-        for parent in reversed(node.parents):
-            if parent not in seen:
-                if parent.parents:
-                    push((parent, False))
-                else:  # a leaf depends on nothing: place it now, skipping a round trip
-                    mark(parent)
-                    place(parent)
+    for root in roots:
+        push((root, False))
+        while stack:
+            node, expanded = pop()
+            if expanded:
+                place(node)
+                continue
+            if node in seen:
+                continue
+            mark(node)
+            push((node, True))
+            # Reversed, so the first interior parent is searched first. Leaves are placed as
+            # they are met, so a node's leaf inputs come right to left, before its interior
+            # inputs: a*b + c gives c, b, a, a*b, a*b + c.
+            for parent in reversed(node.parents):
+                if parent not in seen:
+                    if parent.parents:
+                        push((parent, False))
+                    else:  # a leaf depends on nothing: place it now, skipping a round trip
+                        mark(parent)
+                        place(parent)
     return order
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .backprop import _first_term, _times_without_ones, local_derivatives, topological_order
+from .backprop import _first_term, _order, _require_value, _times_without_ones, local_derivatives, topological_order
 from .backprop import contribution as _contribution  # the name `contribution` is taken below
 from .value import Value, _as_float, _is_number
 
@@ -69,18 +69,9 @@ def _push(order: Sequence[Value], seeds: Mapping, create_graph: bool = False) ->
 
 def _joint_order(outputs: Sequence[Value]) -> list[Value]:
     """A topological order of every node that some output depends on, each node once."""
-    if len(outputs) == 1:
-        return topological_order(outputs[0])
-    order: list[Value] = []
-    placed: set[Value] = set()
-    # Each output's own order places a node after its parents; a node first placed in a
-    # later output's order has its parents placed there or earlier, so the union is in order.
-    for output in outputs:
-        for node in topological_order(output):
-            if node not in placed:
-                placed.add(node)
-                order.append(node)
-    return order
+    for i, output in enumerate(outputs):
+        _require_value(output, f"outputs[{i}]")
+    return _order(outputs)
 
 
 def _require_bool(create_graph) -> None:

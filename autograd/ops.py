@@ -17,10 +17,11 @@ from operator import attrgetter, gt, lt, mul
 from . import scalar
 from .value import MASKED, Op, Parameter, Value, _lift_or_raise, _node, _OpNode
 
-_SUM = Op("sum")
-_MEAN = Op("mean")
-_MAX = Op("max")
-_MIN = Op("min")
+# Each op's formulas, for graphs of derivatives and for arrays (autograd.tape); the functions
+# below compute the same on floats, inline.
+_SUM = Op("sum", lambda *xs: builtins.sum(xs), lambda *args: (1.0,) * (len(args) - 1))
+_MEAN = Op("mean", lambda *xs: builtins.sum(xs) / len(xs),
+           lambda *args: (1.0 / (len(args) - 1),) * (len(args) - 1))
 
 
 _VALUE_TYPES = frozenset({Value, Parameter, _OpNode})
@@ -73,13 +74,18 @@ def mean(values: Iterable) -> Value:
 
 
 def _dot_op(has_bias: bool) -> Op:
+    def forward(*args):
+        # args = w_1..w_n, x_1..x_n, [b]: the sum starts from the bias.
+        n = (len(args) - has_bias) // 2
+        return builtins.sum(map(mul, args[:n], args[n : 2 * n]), *args[2 * n :])
+
     def rule(*args):
         # args = w_1..w_n, x_1..x_n, [b], out: d z/d w_i = x_i, d z/d x_i = w_i, d z/d b = 1.
         n = (len(args) - 1 - has_bias) // 2
         ws, xs = args[:n], args[n : 2 * n]
         return xs + ws + ((1.0,) if has_bias else ())
 
-    return Op("dot", derivative=rule)
+    return Op("dot", forward, rule)
 
 
 _DOT, _DOT_BIAS = _dot_op(False), _dot_op(True)
@@ -122,19 +128,39 @@ def affine(weights: Sequence[Sequence], inputs: Sequence, biases: Sequence | Non
             for ws, wd, b in zip(rows, [tuple(map(_data, ws)) for ws in rows], bs)]
 
 
+def _first_extreme(xs: Sequence, better) -> tuple:
+    """``(index, value)`` of the first extreme of ``xs`` (floats, or arrays: per element).
+
+    The whole gradient goes to the first extreme input (the seeds' rule for max: 1 for the
+    largest, 0 for the rest). nan counts as extreme, so it propagates as in PyTorch.
+    """
+    best, top = 0, xs[0]
+    for i in range(1, len(xs)):
+        d = xs[i]
+        picked = (top == top) & ((d != d) | better(d, top))
+        best, top = scalar.where(picked, i, best), scalar.where(picked, d, top)
+    return best, top
+
+
+def _extreme_rule(better):
+    def rule(*args):
+        # The inputs not picked were not used: their edges mask (see autograd.value.MASKED).
+        best, _ = _first_extreme([scalar.value_of(x) for x in args[:-1]], better)
+        return tuple(scalar.mask(best == i) for i in range(len(args) - 1))
+
+    return rule
+
+
+_MAX = Op("max", lambda *xs: _first_extreme(xs, gt)[1], _extreme_rule(gt))
+_MIN = Op("min", lambda *xs: _first_extreme(xs, lt)[1], _extreme_rule(lt))
+
+
 def _extreme(values: Iterable, where: str, better, fn: Op) -> Value:
     xs = _nonempty(values, where)
-    # The whole gradient goes to the first extreme input (the seeds' rule for max: 1 for the
-    # largest, 0 for the rest). nan counts as extreme, so it propagates as in PyTorch.
-    best = 0
-    for i in range(1, len(xs)):
-        d, top = xs[i].data, xs[best].data
-        if top == top and (d != d or better(d, top)):
-            best = i
-    # The inputs not picked were not used: their edges mask (see autograd.value.MASKED).
+    best, top = _first_extreme(list(map(_data, xs)), better)
     local = [MASKED] * len(xs)
     local[best] = 1.0
-    return _node(xs[best].data, xs, tuple(local), fn)
+    return _node(top, xs, tuple(local), fn)
 
 
 def max(values: Iterable) -> Value:
@@ -147,8 +173,13 @@ def min(values: Iterable) -> Value:
     return _extreme(values, "min", lt, _MIN)
 
 
-# d lse / d x_j = softmax_j; in graph mode as softmax nodes of the inputs.
-_LOGSUMEXP = Op("logsumexp", derivative=lambda *args: tuple(softmax(args[:-1])))
+def _softmax_of(xs: Sequence):
+    """softmax of floats or arrays; of Values as nodes (graph mode)."""
+    return softmax(xs, max_inputs=len(xs)) if isinstance(xs[0], Value) else scalar.softmax(xs)
+
+
+# d lse / d x_j = softmax_j.
+_LOGSUMEXP = Op("logsumexp", lambda *xs: scalar.logsumexp(xs), lambda *args: tuple(_softmax_of(args[:-1])))
 
 
 def logsumexp(values: Iterable) -> Value:
@@ -226,12 +257,19 @@ class JacobianRow(Sequence):
 # is refused unless the caller asks for it.
 MAX_VECTOR_INPUTS = 4096
 
-# In graph mode the row is rebuilt from the inputs as Values (as wide as the forward pass
-# was allowed to be); the output node's row says which row it is.
-_SOFTMAX = Op("softmax", derivative=lambda *args: _softmax_row(
-    args[-1].local_grads.output, softmax(args[:-1], max_inputs=len(args) - 1)))
-_LOG_SOFTMAX = Op("log_softmax", derivative=lambda *args: _log_softmax_row(
-    args[-1].local_grads.output, softmax(args[:-1], max_inputs=len(args) - 1)))
+# Vector ops: the forward formula gives every output, and the derivative formula the row of
+# the output node it is given (graph mode, and autograd.tape, pass the node: its recorded
+# row says which output it is).
+_SOFTMAX = Op("softmax", lambda *xs: scalar.softmax(xs),
+              lambda *args: _softmax_row(args[-1].local_grads.output, _softmax_of(args[:-1])))
+_LOG_SOFTMAX = Op("log_softmax", lambda *xs: scalar.log_softmax(xs),
+                  lambda *args: _log_softmax_row(args[-1].local_grads.output, _log_softmax_probabilities(args[:-1])))
+
+
+def _log_softmax_probabilities(xs: Sequence):
+    """softmax(xs) for log_softmax's rows: exp of log_softmax on numbers (accurate, as
+    log_softmax is), softmax nodes of Values."""
+    return softmax(xs, max_inputs=len(xs)) if isinstance(xs[0], Value) else [scalar.exp(v) for v in scalar.log_softmax(xs)]
 
 
 def _vector_activation(values: Iterable, name: str, max_inputs: int) -> list[Value]:
@@ -243,13 +281,10 @@ def _vector_activation(values: Iterable, name: str, max_inputs: int) -> list[Val
                          f"each output), more than max_inputs={max_inputs} allows; pass a larger max_inputs, or "
                          "use ops.logsumexp or nn.batch_loss.cross_entropy, which record one edge per input")
     xd = [x.data for x in xs]
-    if name == "softmax":
-        s = outputs = scalar.softmax(xd)
-    else:
-        outputs = scalar.log_softmax(xd)
-        s = [scalar.exp(v) for v in outputs]  # log_softmax is accurate, and so is exp of it
-    minus_s = [0.0 - sj for sj in s]
     op = _SOFTMAX if name == "softmax" else _LOG_SOFTMAX
+    outputs = op.forward(*xd)
+    s = outputs if name == "softmax" else _log_softmax_probabilities(xd)
+    minus_s = [0.0 - sj for sj in s]
     scales = s if name == "softmax" else [None] * len(s)
     return [_node(outputs[i], xs, JacobianRow(i, s, minus_s, scales[i]), op) for i in range(len(xs))]
 

@@ -11,9 +11,9 @@ them, in any order) writes and walks each once, so the time and size are linear 
 
 Ops are written by name: the built-in ones as the module attribute that holds them, read
 back only from the engine's own table of ops (any other name is refused), ``x**e`` as its
-exponent. A user-defined ``Op`` is written as its name, its two functions (which
-pickle finds by their qualified names) and its formula; a lambda or a nested function has
-no such name, and pickling an op made of one raises ``TypeError`` naming it
+exponent, ``leaky_relu`` as its slope. A user-defined ``Op`` is written as its name, its two
+functions (which pickle finds by their qualified names) and its formula; a lambda or a nested
+function has no such name, and pickling an op made of one raises ``TypeError`` naming it
 (``copy.deepcopy`` shares ops, so it works). A local derivative ``MASKED``, a 0.0 known by
 its identity, is written as such, so it still masks after a round trip.
 """
@@ -28,7 +28,7 @@ from functools import cache
 
 from . import ops, value
 from .backprop import topological_order
-from .value import MASKED, Op, Value, _new, _OpNode, _power_op, _PowerOp
+from .value import MASKED, Op, Value, _new, _NumberOp, _OpNode
 
 
 class _Written(threading.local):
@@ -128,10 +128,10 @@ def _reduce_op(op: Op):
     return Op, (op.name, op.forward, op.derivative, op.formula)
 
 
-def _reduce_power_op(op: _PowerOp):
-    return _power_op, (op.exponent,)
+def _reduce_number_op(op: _NumberOp):
+    return op.make, (op.number,)
 
 
 copyreg.pickle(_OpNode, _reduce_node)
 copyreg.pickle(Op, _reduce_op)
-copyreg.pickle(_PowerOp, _reduce_power_op)
+copyreg.pickle(_NumberOp, _reduce_number_op)

@@ -11,17 +11,18 @@ did not use (relu's off side, the inputs ``max`` did not pick) gets the local de
 ``MASKED``, a 0.0 that sends nothing back even when the gradient is inf or nan
 (``autograd.backprop.contribution``), as PyTorch masks.
 
-Each primitive is an ``Op``: a forward formula on floats beside its local derivatives. The
-derivative formula is written once and serves twice: the forward pass calls it with floats
-to record ``local_grads``; ``autograd.grad(create_graph=True)`` calls it with Values to get
-each derivative as a graph that can be differentiated again.
+Each primitive is an ``Op``: a forward formula beside its local derivatives. Each formula is
+written once and serves three times: the forward pass calls it with floats to record
+``local_grads``; ``autograd.grad(create_graph=True)`` calls the derivative with Values to
+get each derivative as a graph that can be differentiated again; ``autograd.tape`` calls
+both with numpy arrays to replay a recorded graph over a batch.
 """
 
 from __future__ import annotations
 
 import numbers
 import threading
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 from . import scalar
 
@@ -49,13 +50,9 @@ class _Switched:
     blocks = 0
 
 
-# The local derivative of an input an op did not use: relu at x <= 0, the inputs max and min
-# did not pick, the base of x**0 and of a**b at b = 0. It is the float 0.0, one object told
-# apart by identity (``local is MASKED``), so the hot loop of backward multiplies it at C
-# speed. Where the gradient arriving is inf or nan, 0.0 * g would be nan; PyTorch masks
-# these edges (torch.where) and sends 0, and so does ``autograd.backprop.contribution``. A 0
-# that is a factor of a product (x * 0) is a plain 0.0 and multiplies as IEEE says.
-MASKED = float("0.0")
+# The local derivative of an input an op did not use (relu at x <= 0, ...): a 0.0 that masks,
+# told apart by identity. It is defined beside the formulas that return it (autograd.scalar).
+MASKED = scalar.MASKED
 
 
 class _Overflowed(float):
@@ -89,10 +86,12 @@ class Op:
     operators and ``autograd.scalar`` functions (``exp``, ``log``, ``div``, ...), which work
     on both. A user-defined op gives both ``forward`` and ``derivative``.
 
-    The ops built into ``Value`` and ``ops`` compute their forward pass inline (the hot
-    path), so their ``Op`` only names them and carries the graph-mode derivative. Those with
-    ``derivative=None`` are piecewise linear (``+``, ``relu``, ``max``...): the floats they
-    record are exact near the point, and the derivative of those floats is zero.
+    Written with arithmetic and ``autograd.scalar`` (whose ``where`` and ``mask`` make a
+    choice per element), both formulas also run on numpy arrays, so ``autograd.trace`` can
+    replay the op over a batch. The ops built into ``Value`` and ``ops`` carry both formulas
+    too, and compute them inline on floats (the hot path). A piecewise linear op (``+``,
+    ``relu``, ``max``...) returns constants from its derivative: the floats it records are
+    exact near the point, and their derivative is zero.
 
     An ``Op`` is callable on Values or numbers, so a user-defined op behaves like a built-in::
 
@@ -278,11 +277,12 @@ class Value:
 
     def leaky_relu(self, negative_slope: float = 0.01):
         slope = _as_float(negative_slope, "negative_slope")
+        op = _leaky_relu_op(slope)
         x = self.data
         # leaky_relu'(0) = negative_slope, as in PyTorch.
         if x > 0.0:
-            return _node(x, (self,), _ONE, _LEAKY_RELU)
-        return _node(x * slope, (self,), (slope,), _LEAKY_RELU)
+            return _node(x, (self,), _ONE, op)
+        return _node(x * slope, (self,), (slope,), op)
 
     # -- graph -------------------------------------------------------------------------
     def backward(self) -> None:
@@ -389,16 +389,61 @@ _value_of = scalar.value_of
 _ONE, _UNUSED, _MINUS_ONE = (1.0,), (MASKED,), (-1.0,)
 _ONE_ONE, _ONE_MINUS_ONE = (1.0, 1.0), (1.0, -1.0)
 
-# Ops whose forward pass is written inline in the Value methods above (the hot path)
-# name only what they need here: their graph-mode derivative, if it is not constant.
-_ADD = Op("+")
-_SUB = Op("-")
-_NEG = Op("neg")
-_ABS = Op("abs")
-_RELU = Op("relu")
-_LEAKY_RELU = Op("leaky_relu")
-_MUL = Op("*", derivative=lambda a, b, out: (b, a))
+# The Value methods above compute these inline on floats (the hot path); the formulas here
+# are the same ones, for graphs of derivatives and for arrays (autograd.tape).
+_ADD = Op("+", lambda a, b: a + b, lambda a, b, out: _ONE_ONE)
+_SUB = Op("-", lambda a, b: a - b, lambda a, b, out: _ONE_MINUS_ONE)
+_NEG = Op("neg", lambda x: -x, lambda x, out: _MINUS_ONE)
+_MUL = Op("*", lambda a, b: a * b, lambda a, b, out: (b, a))
 _DIV = Op("/", scalar.div, lambda a, b, out: (_reciprocal(b), -scalar.div(out, b)))
+
+
+def _sign(x):
+    # sign(x), with abs'(0) = 0 as in PyTorch (and 0 at nan).
+    d = _value_of(x)
+    return scalar.where(d > 0.0, 1.0, scalar.where(d < 0.0, -1.0, 0.0))
+
+
+_ABS = Op("abs", abs, lambda x, out: (_sign(x),))
+
+
+def _relu_rule(x, out):
+    # relu'(nan) = 1, as in PyTorch (its mask is "not x <= 0"); relu'(0) = 0.
+    d = _value_of(x)
+    return (scalar.mask((d > 0.0) | (d != d)),)
+
+
+_RELU = Op("relu", lambda x: scalar.where(x < 0.0, 0.0, x), _relu_rule)  # relu(-0.0) is -0.0
+
+
+class _NumberOp(Op):
+    """An op with a number of its own, fixed when it is made: ``x ** e`` keeps its exponent,
+    ``leaky_relu`` its negative slope. One op per number, from a small cache (``make``);
+    pickles write the number."""
+
+    __slots__ = ("number", "make")
+
+
+def _number_op(make):
+    """``make(number) -> (name, forward, derivative)`` as a cached maker of ``_NumberOp``s."""
+
+    @lru_cache(maxsize=256)
+    @wraps(make)  # so pickle finds the maker by its module name
+    def cached(number: float) -> Op:
+        op = _NumberOp(*make(number))
+        op.number, op.make = number, cached
+        return op
+
+    return cached
+
+
+@_number_op
+def _leaky_relu_op(slope: float):
+    # leaky_relu'(0) = negative_slope, as in PyTorch.
+    return ("leaky_relu", lambda x: scalar.where(x > 0.0, x, x * slope),
+            lambda x, out: (scalar.where(_value_of(x) > 0.0, 1.0, slope),))
+
+
 _MASK = Op("mask")
 
 
@@ -422,8 +467,8 @@ def _pow_rule(a, b, out):
     a_data, b_data = _value_of(a), _value_of(b)
     if isinstance(a, Value):
         return _pow_graph_rule(a, b, out, a_data, b_data)
-    da = MASKED if b_data == 0.0 else b * scalar.pow(a, b - 1.0)
-    db = 0.0 if (a_data == 0.0 and b_data >= 0.0) else out * scalar.log(a)
+    da = scalar.mask(b_data != 0.0, b * scalar.pow(a, b - 1.0))
+    db = scalar.where((a_data == 0.0) & (b_data >= 0.0), 0.0, out * scalar.log(a))
     return da, db
 
 
@@ -487,20 +532,11 @@ _NO_DERIVATIVE = Op("no derivative")
 _POW = Op("**", scalar.pow, _pow_rule)
 
 
-class _PowerOp(Op):
-    """``x ** e`` for a number ``e``: one op per exponent, which it keeps (pickles write it)."""
-
-    __slots__ = ("exponent",)
-
-
-@lru_cache(maxsize=256)
-def _power_op(e: float) -> Op:
-    def rule(x, out):
-        return (MASKED if e == 0.0 else e * scalar.pow(x, e - 1.0),)
-
-    op = _PowerOp(f"**{e:g}", lambda x: scalar.pow(x, e), rule)
-    op.exponent = e
-    return op
+@_number_op
+def _power_op(e: float):
+    # ``x ** e`` for a number ``e``: x**0 is 1 for every x, so its base is masked.
+    return (f"**{e:g}", lambda x: scalar.pow(x, e),
+            lambda x, out: (MASKED if e == 0.0 else e * scalar.pow(x, e - 1.0),))
 
 
 _EXP = Op("exp", scalar.exp, lambda x, out: (out,))

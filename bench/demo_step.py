@@ -1,6 +1,10 @@
 """micrograd's demo training step on one engine, in this process only; prints JSON.
 
-    python bench/demo_step.py {chainrule,micrograd,torch} --steps 20 --seed 1337
+    python bench/demo_step.py {chainrule,chainrule-unnamed,tape,micrograd,torch,torch-batched} --steps 20
+
+"tape" is chainrule's graph traced once (autograd.trace) and replayed over the 100 points
+as one batch; "torch-batched" is PyTorch with the points and each layer's weights as
+tensors, the anchor for the tape.
 
 The step is micrograd's own demo: 100 moons points, MLP(2, [16, 16, 1]), max-margin loss
 plus 1e-4 L2, full-batch SGD with micrograd's learning-rate schedule (1.0 falling linearly
@@ -19,13 +23,15 @@ import json
 import random
 import time
 
+import numpy as np
+
 import nn
-from autograd import ops
+from autograd import ops, trace
 
 REG = 1e-4
 # "chainrule-unnamed" is chainrule with the names nn gives a network's nodes (L0.n1.z, x0, ...)
 # switched off: the two side by side are what naming costs.
-ENGINES = ("chainrule", "chainrule-unnamed", "micrograd", "torch")
+ENGINES = ("chainrule", "chainrule-unnamed", "tape", "micrograd", "torch", "torch-batched")
 
 
 def schedule(k: int, steps: int) -> float:
@@ -70,17 +76,22 @@ def micrograd_trainer(X, y, mg_model):
     return step
 
 
-def chainrule_trainer(X, y, weights, named: bool = True):
+def chainrule_model(weights) -> nn.MLP:
     model = nn.MLP(2, [16, 16, 1])
-    if not named:
-        for layer in model.layers:
-            layer._names = ((), ())  # no label stores on z and a
-        model._input_names = ("",) * model.nin  # inputs lifted without a name
     for layer, (rows, biases) in zip(model.layers, weights):
         for neuron, row, b in zip(layer.neurons, rows, biases):
             for w, value in zip(neuron.w, row):
                 w.data = value
             neuron.b.data = b
+    return model
+
+
+def chainrule_trainer(X, y, weights, named: bool = True):
+    model = chainrule_model(weights)
+    if not named:
+        for layer in model.layers:
+            layer._names = ((), ())  # no label stores on z and a
+        model._input_names = ("",) * model.nin  # inputs lifted without a name
     params = model.parameters()
     optimizer = nn.optim.SGD(params, lr=1.0)
 
@@ -92,6 +103,48 @@ def chainrule_trainer(X, y, weights, named: bool = True):
         optimizer.lr = lr
         optimizer.step()
         return total.data
+
+    return step
+
+
+def tape_trainer(X, y, weights):
+    """The same step on the tape: one sample's loss traced once, the batch's mean replayed.
+
+    Each sample's loss carries the L2 term (as nn.losses.l2, one dot node), so the batch's
+    mean is the mean hinge loss plus the term, as on the other engines."""
+    model = chainrule_model(weights)
+    params = model.parameters()
+    optimizer = nn.optim.SGD(params, lr=1.0)
+    tape = trace(lambda x, label: nn.losses.hinge(model(x), label) + REG * nn.losses.l2(params), X[0], y[0])
+    X, y = np.array(X), np.array(y)
+
+    def step(lr):
+        out = tape.forward(X, y)
+        optimizer.zero_grad()
+        tape.backward(reduction="mean")
+        optimizer.lr = lr
+        optimizer.step()
+        return float(out.mean())
+
+    return step
+
+
+def torch_batched_trainer(X, y, weights):
+    """The network as PyTorch would be written for speed: a tensor per layer, the batch at once."""
+    import torch
+
+    layers = [(torch.tensor(rows, dtype=torch.float64, requires_grad=True),
+               torch.tensor(biases, dtype=torch.float64, requires_grad=True)) for rows, biases in weights]
+    params = [p for layer in layers for p in layer]
+    X, y = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+
+    def step(lr):
+        h = X
+        for i, (W, b) in enumerate(layers):
+            h = h @ W.T + b
+            h = h if i == len(layers) - 1 else torch.relu(h)
+        total = torch.relu(1 - y * h[:, 0]).mean() + REG * sum((p * p).sum() for p in params)
+        return _torch_sgd(total, params, lr)
 
     return step
 
@@ -116,15 +169,22 @@ def torch_trainer(X, y, weights):
         scores = [forward(row) for row in X]
         losses = [torch.relu(1 + -yi * si) for yi, si in zip(y, scores)]
         total = sum(losses) * (1.0 / len(losses)) + REG * sum(p * p for p in params)
-        for p in params:
-            p.grad = None
-        total.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= lr * p.grad
-        return total.item()
+        return _torch_sgd(total, params, lr)
 
     return step
+
+
+def _torch_sgd(total, params: list, lr: float) -> float:
+    """Backpropagate ``total`` and move every parameter down its gradient (plain SGD)."""
+    import torch
+
+    for p in params:
+        p.grad = None
+    total.backward()
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad
+    return total.item()
 
 
 def run(engine: str, steps: int, seed: int) -> dict:
@@ -135,8 +195,9 @@ def run(engine: str, steps: int, seed: int) -> dict:
     else:
         weights = weights_of(mg_model)
         del mg_model
-        if engine == "torch":
-            step = torch_trainer(X, y, weights)
+        trainers = {"torch": torch_trainer, "torch-batched": torch_batched_trainer, "tape": tape_trainer}
+        if engine in trainers:
+            step = trainers[engine](X, y, weights)
         else:
             step = chainrule_trainer(X, y, weights, named=engine == "chainrule")
     seconds, losses = [], []

@@ -7,16 +7,23 @@ Run with `make bench`. Prints the machine, a Markdown table, and writes the numb
    of its own: --rounds rounds of --steps steps, the engines taking turns in a rotating
    order, all fed the same Python floats from micrograd's weights. The loss curves must
    agree to 1e-9 (checked). Medians over every step, the spread of the rounds' medians, and
-   the first and last steps (micrograd's steps slow down as its garbage piles up).
-2. The default `python -m nn --dataset digits` runs, ten classes and two vs rest, each in a
-   fresh process: training seconds and held-out accuracy.
+   the first and last steps (micrograd's steps slow down as its garbage piles up). The
+   engines: chainrule (named and unnamed nodes), chainrule's tape, micrograd, PyTorch with
+   0-d tensors, and PyTorch with batched tensors (the tape's anchor).
+2. The default `python -m nn --dataset digits` runs, ten classes and two vs rest, with
+   --engine scalar and --engine tape, each in a fresh process, --digits-rounds rounds taking
+   turns: the whole command's wall-clock and CPU seconds, training seconds and held-out
+   accuracy.
 3. A 1,000,000-op chain: forward and backward; bytes per op (tracemalloc) on both engines,
    with the chain's constant a Value and a float.
 4. A 1,000,000-input ops.sum, a 1,000-input softmax, and cross-entropy over 1,000 logits.
 5. no_grad inference against graph-building forward.
 6. Where a step goes, for the demo step and for one mini-batch of the digits run: forward,
-   topological order, backward loop, optimizer, and the share spent in Python's cyclic GC.
-7. What recording costs on make demo's run (bench/record_cost.py, fresh processes): keeping
+   topological order, backward loop, optimizer, and the share spent in Python's cyclic GC;
+   on the tape: trace, forward, backward, optimizer.
+7. The tape's memory for one digits batch (tracemalloc's peak over forward and backward) at
+   several batch sizes, per node and sample.
+8. What recording costs on make demo's run (bench/record_cost.py, fresh processes): keeping
    a frame while training, drawing a frame of the player page, the page's bytes per frame;
    and, in a Jupyter kernel when nbclient is installed (the test extra), watch=True's share
    of the training time.
@@ -33,6 +40,7 @@ import json
 import math
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -41,8 +49,10 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import numpy as np
+
 import nn
-from autograd import Value, no_grad, ops, topological_order
+from autograd import Value, no_grad, ops, topological_order, trace
 
 try:
     import micrograd.engine as mg_engine
@@ -98,17 +108,36 @@ def demo_step(engines: list[str], rounds: int, steps: int, seed: int) -> dict:
     return result
 
 
-# -- 2. the default digits runs ------------------------------------------------------------
-def digits_runs() -> dict:
+# -- 2. the default digits runs, on both engines ------------------------------------------
+def _timed_command(args: list[str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system) seconds of a command in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    _spawn(args)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def digits_runs(rounds: int) -> dict:
     results = {}
+    engines = ["scalar", "tape"]
     for task in ("ten-class", "two-vs-rest"):
-        with tempfile.TemporaryDirectory() as folder:
-            out = Path(folder) / "out"
-            _spawn(["-m", "nn", "--dataset", "digits", "--task", task, "--quiet", "--out", str(out)])
-            metrics = json.loads((out / "metrics.json").read_text())
-        results[task] = {key: metrics[key] for key in ("seconds", "test_accuracy", "train_accuracy", "epochs")}
-        print(f"  digits {task}: {metrics['seconds']:.1f} s, test accuracy {metrics['test_accuracy']:.3f}",
-              flush=True)
+        runs = {engine: [] for engine in engines}
+        for r in range(rounds):
+            for engine in engines[r % 2:] + engines[: r % 2]:  # who goes first alternates
+                with tempfile.TemporaryDirectory() as folder:
+                    out = Path(folder) / "out"
+                    wall, cpu = _timed_command(["-m", "nn", "--dataset", "digits", "--task", task, "--engine",
+                                                engine, "--quiet", "--out", str(out)])
+                    metrics = json.loads((out / "metrics.json").read_text())
+                runs[engine].append({"wall_s": wall, "cpu_s": cpu, "seconds": metrics["seconds"],
+                                     "test_accuracy": metrics["test_accuracy"], "epochs": metrics["epochs"]})
+                print(f"  digits {task} --engine {engine}: {wall:.2f} s the whole command ({cpu:.2f} s CPU), "
+                      f"training {metrics['seconds']:.2f} s, test accuracy {metrics['test_accuracy']:.3f}", flush=True)
+        results[task] = {engine: {key: statistics.median([run[key] for run in engine_runs]) for key in engine_runs[0]}
+                         for engine, engine_runs in runs.items()}
+        results[task]["runs"] = runs
     return results
 
 
@@ -262,6 +291,49 @@ def demo_step_parts(repeats: int, seed: int) -> dict:
     return step_parts(loss, model, nn.optim.SGD(params, lr=0.01), repeats)
 
 
+def _digits_tape(batch: int):
+    """The default digits model's loss on one sample (its class as a one-hot row), traced, and
+    a batch of its inputs."""
+    X, y = nn.data.load_digits()
+    model = nn.MLP(64, [32, 10], activation="tanh", seed=0)
+    targets = np.eye(10)[y]
+    start = time.perf_counter()
+    tape = trace(lambda x, target: nn.losses.cross_entropy(model(x), target), X[0], targets[0])
+    return tape, model, time.perf_counter() - start, (X[:batch], targets[:batch])
+
+
+def tape_step_parts(repeats: int) -> dict:
+    """One digits mini-batch (32 images) on the tape: forward, backward, Adam's update."""
+    tape, model, traced, batch = _digits_tape(32)
+    optimizer = nn.Adam(model.parameters(), lr=0.01)
+    forward = median_time(lambda: tape.forward(*batch), repeats)
+    backward = median_time(lambda: tape.backward(reduction="mean"), repeats)
+    return {"trace_s": traced, "forward_s": forward, "backward_s": backward,
+            "optimizer_s": median_time(optimizer.step, repeats), "nodes": len(tape.nodes)}
+
+
+def tape_memory(sizes=(32, 256, 1438)) -> dict:
+    """tracemalloc's peak over one forward and backward, per batch size: what the tape holds
+    for a batch is a value and a gradient per row (an input or a node) and sample."""
+    X, _ = nn.data.load_digits()
+    results = {}
+    for size in sizes:
+        tape, _, _, batch = _digits_tape(size)
+        batch = (np.resize(batch[0], (size, 64)), np.resize(batch[1], (size, 10)))
+        tape.forward(*batch)  # the first pass allocates nothing the later ones would not
+        gc.collect()
+        tracemalloc.start()
+        tape.forward(*batch)
+        tape.backward(reduction="mean")
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        # a row of values and one of gradients per input and per node computed (not the leaves)
+        rows = sum(len(a) if isinstance(a, tuple) else 1 for a in tape.inputs) + sum(1 for v in tape.nodes
+                                                                                    if v.parents)
+        results[size] = {"peak_bytes": peak, "rows": rows, "bytes_per_row_and_sample": peak / (rows * size)}
+    return results
+
+
 def digits_step_parts(repeats: int) -> dict:
     """One mini-batch (32 images) of the default digits run: MLP(64, [32, 10]) with tanh."""
     X, y = nn.data.load_digits()
@@ -325,14 +397,18 @@ def recording_table(r: dict) -> str:
 # -- report ------------------------------------------------------------------------------
 def _ms(seconds: float) -> str:
     ms = 1e3 * seconds
-    return f"{ms:.0f}" if ms >= 100 else f"{ms:.1f}"
+    return f"{ms:.0f}" if ms >= 100 else f"{ms:.1f}" if ms >= 1 else f"{ms:.2f}"
+
+
+def _median_and_range(e: dict) -> str:
+    return f"{_ms(e['median_s'])} ms ({_ms(min(e['round_medians_s']))}-{_ms(max(e['round_medians_s']))})"
 
 
 def _engine_cell(d: dict, name: str) -> str:
     if name not in d:
         return "not installed"
     e = d[name]
-    cell = f"{_ms(e['median_s'])} ms ({_ms(min(e['round_medians_s']))}-{_ms(max(e['round_medians_s']))})"
+    cell = _median_and_range(e)
     if "ratio" in e:
         cell += f", {e['ratio']:.0f}x slower ({e['ratio_range'][0]:.0f}x-{e['ratio_range'][1]:.0f}x)"
     return cell
@@ -343,6 +419,21 @@ def _parts_row(name: str, p: dict) -> str:
                        for key in ("forward_s", "topological_order_s", "backward_loop_s", "optimizer_s"))
     return (f"| {name} by parts: forward + loss / topological order / backward loop / optimizer "
             f"| {parts} ms ({p['nodes']:,} nodes), {100 * p['gc_share']:.0f}% in the cyclic GC | | |")
+
+
+def _tape_parts_row(p: dict) -> str:
+    return (f"| digits mini-batch of 32 on the tape by parts: trace (once) / forward / backward / Adam "
+            f"| {1e3 * p['trace_s']:.0f} / {1e3 * p['forward_s']:.2f} / {1e3 * p['backward_s']:.2f} / "
+            f"{1e3 * p['optimizer_s']:.2f} ms ({p['nodes']:,} nodes) | | |")
+
+
+def _tape_memory_row(m: dict) -> str:
+    sizes = list(m)
+    peaks = " / ".join(f"{m[b]['peak_bytes'] / 1e6:.2f} MB" for b in sizes)
+    per = " / ".join(f"{m[b]['bytes_per_row_and_sample']:.0f}" for b in sizes)
+    return (f"| tape memory for one digits batch, forward + backward (tracemalloc's peak), batch of "
+            f"{' / '.join(map(str, sizes))} | {peaks}: {per} bytes per row ({m[sizes[0]]['rows']} inputs and "
+            f"nodes) and sample | | |")
 
 
 def table(r: dict) -> str:
@@ -360,9 +451,21 @@ def table(r: dict) -> str:
     lines.append(f"| naming the nodes nn computes (L0.n1.z, x0, ...): demo step named / unnamed "
                  f"| {_ms(named['median_s'])} / {_ms(unnamed['median_s'])} ms "
                  f"({100 * (named['median_s'] / unnamed['median_s'] - 1):+.1f}%) | | |")
+    tape = d["tape"]
+    batched = d.get("torch-batched")
+    anchor = "not installed" if batched is None else (
+        f"{_median_and_range(batched)}; the tape takes {tape['median_s'] / batched['median_s']:.2f}x its time")
+    lines.append(f"| demo step on the tape, the 100 points as one batch; PyTorch with batched tensors "
+                 f"| {_median_and_range(tape)}, {named['median_s'] / tape['median_s']:.0f}x faster than "
+                 f"the scalar step | | {anchor} |")
     for task, g in r["digits"].items():
-        lines.append(f"| `python -m nn --dataset digits --task {task}` ({g['epochs']} epochs): training, "
-                     f"held-out accuracy | {g['seconds']:.1f} s, {g['test_accuracy']:.3f} | | |")
+        scalar, tape = g["scalar"], g["tape"]
+        lines.append(f"| `python -m nn --dataset digits --task {task}` ({scalar['epochs']:g} epochs), the whole command: "
+                     f"--engine scalar / --engine tape "
+                     f"| {scalar['wall_s']:.1f} s / {tape['wall_s']:.2f} s: {scalar['wall_s'] / tape['wall_s']:.1f}x "
+                     f"(CPU {scalar['cpu_s']:.1f} s / {tape['cpu_s']:.2f} s: {scalar['cpu_s'] / tape['cpu_s']:.1f}x); "
+                     f"training {scalar['seconds']:.1f} s / {tape['seconds']:.2f} s; held-out accuracy "
+                     f"{scalar['test_accuracy']:.3f} / {tape['test_accuracy']:.3f} | | |")
     c = r["chain"]
     m = r["memory"]
     lines += [
@@ -379,6 +482,8 @@ def table(r: dict) -> str:
         f"{1e3 * r['wide']['cross_entropy_1000_s']:.1f} ms | | |",
         _parts_row("demo step", r["parts"]["demo"]),
         _parts_row("digits mini-batch of 32", r["parts"]["digits"]),
+        _tape_parts_row(r["parts"]["tape"]),
+        _tape_memory_row(r["tape_memory"]),
         f"| moons forward, 100 points: graph / no_grad | {1e3 * r['inference']['graph_forward_s']:.1f} ms / "
         f"{1e3 * r['inference']['no_grad_forward_s']:.1f} ms ({r['inference']['speedup']:.1f}x) | | |",
     ]
@@ -403,6 +508,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the demo step per engine (default 3)")
     parser.add_argument("--steps", type=int, default=20, help="demo steps per round (default 20)")
     parser.add_argument("--repeats", type=int, default=5, help="repeats of the engine-only work (default 5)")
+    parser.add_argument("--digits-rounds", type=int, default=2,
+                        help="rounds of the digits commands per engine and task (default 2)")
     parser.add_argument("--seed", type=int, default=1337)
     parser.add_argument("--json", type=Path, default=Path("out/bench.json"))
     args = parser.parse_args(argv)
@@ -411,17 +518,19 @@ def main(argv=None) -> int:
     results = {"machine": machine(), "torch": torch.__version__ if torch else None,
                "command": " ".join(["bench/run.py", *(argv if argv is not None else sys.argv[1:])])}
     print(f"machine: {results['machine']}", flush=True)
-    engines = ["chainrule", "chainrule-unnamed", "micrograd"] + (["torch"] if torch is not None else [])
+    engines = ["chainrule", "chainrule-unnamed", "tape", "micrograd"] + (["torch", "torch-batched"] if torch else [])
     results["demo_step"] = demo_step(engines, args.rounds, args.steps, args.seed)
     print(f"demo step: losses agree to {results['demo_step']['max_loss_difference']:.1e}", flush=True)
-    results["digits"] = digits_runs()
+    results["digits"] = digits_runs(args.digits_rounds)
     results["chain"] = long_chain(1_000_000, max(1, args.repeats // 2))
     results["memory"] = memory(200_000)
     results["micrograd_chain"] = micrograd_chain_backward(20_000)
     results["wide"] = wide_ops(args.repeats)
     results["inference"] = inference(args.repeats, args.seed)
     results["parts"] = {"demo": demo_step_parts(3 * args.repeats, args.seed),
-                        "digits": digits_step_parts(3 * args.repeats)}
+                        "digits": digits_step_parts(3 * args.repeats),
+                        "tape": tape_step_parts(100 * args.repeats)}
+    results["tape_memory"] = tape_memory()
     results["recording"] = recording_costs(args.repeats // 2 + 1)
     results["machine_after"] = machine()
     print()

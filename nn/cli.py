@@ -45,7 +45,7 @@ from .torch_bridge import require_torch, save_torch
 from .recording import kept_epochs
 from .training_view import MAX_PAGE_BYTES, page_bytes
 from .optim import SGD, Adam, Optimizer
-from .train import LOSSES, History, evaluate, fit, predict, targets_for
+from .train import ENGINES, LOSSES, History, evaluate, fit, predict, sample_losses, targets_for
 
 # Per dataset: its size and classes, the loss that suits its class count, the hidden layers,
 # and enough epochs (of mini-batches of 32, Adam at lr 0.01) to fit it: moons reaches 1.000
@@ -132,6 +132,11 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="samples per mini-batch; 0 trains on the full batch, as nn.fit's batch_size=None; "
                         f"a step's graph may have at most {STEP_EDGES_MAX:,} edges, about two per parameter and "
                         "sample (default: 32)")
+    p.add_argument("--engine", choices=list(ENGINES), default="scalar",
+                   help="scalar: every sample through the Values of the graph, one node at a time; tape: the "
+                        "graph traced once and replayed over each batch with numpy (autograd.trace), the same "
+                        "numbers up to rounding, many times faster. The drawing uses Values either way "
+                        "(default: scalar)")
     p.add_argument("--seed", type=int, default=0,
                    help="an int >= 0 seeding the data, the split, the initial weights and the shuffling (default: 0)")
     p.add_argument("--out", default="out",
@@ -352,11 +357,10 @@ def _progress_lines(epochs: int):
     return report
 
 
-def hardest(model: MLP, X: np.ndarray, y: np.ndarray, loss: str) -> int:
+def hardest(model: MLP, X: np.ndarray, y: np.ndarray, loss: str, engine: str = "scalar") -> int:
     """The index of the sample with the largest loss (the first of equals): its picture shows
     the most of what backpropagation sends."""
-    losses = [evaluate(model, X[i : i + 1], y[i : i + 1], loss)[0] for i in range(len(y))]
-    return int(np.argmax(losses))
+    return int(np.argmax(sample_losses(model, X, y, loss, engine)))
 
 
 def draw_sample(model: MLP, x: np.ndarray, label: int, args, names: list[str], where: str, path: Path) -> Path:
@@ -466,7 +470,7 @@ def write_outputs(folder: Path, args, model: MLP, history: History, parts: tuple
     X_eval, y_eval = (X_test, y_test) if held_out else (X_train, y_train)
     on = "test set" if held_out else "training set (no test set)"
     threshold = 0.5 if args.loss == "mse" else 0.0
-    predicted = predict(model, X_eval, threshold)
+    predicted = predict(model, X_eval, threshold, args.engine)
     files = {"model": "model.json", "loss_plot": "loss.png", "confusion_matrix": "confusion_matrix.png"}
     save(model, folder / files["model"])
     if args.torch_out is not None:
@@ -489,7 +493,7 @@ def write_outputs(folder: Path, args, model: MLP, history: History, parts: tuple
                  f"{on.split(' (')[0]} accuracy {np.mean(predicted == y_eval):.3f}")
         plots.decision_boundary(model, X_train, y_train, X_test, y_test, args.loss, title,
                                 folder / files["decision_boundary"])
-    worst = hardest(model, X_eval, y_eval, args.loss)
+    worst = hardest(model, X_eval, y_eval, args.loss, args.engine)
     where = f"Sample {worst} of the {on}, the one with the largest loss"
     files["network"] = draw_sample(model, X_eval[worst], int(y_eval[worst]), args, names, where,
                                    folder / "network.svg").name
@@ -544,10 +548,11 @@ def main(argv: list[str] | None = None) -> int:
                           validation=None if X_test is None else (X_test, y_test),
                           progress=tty and not args.quiet,
                           callback=None if tty or args.quiet else _progress_lines(args.epochs),
-                          record=None if args.record is None else args.record_every)
+                          record=None if args.record is None else args.record_every, engine=args.engine)
             _refuse_divergence(args, [(f"the loss was {v} in epoch {e}", v) for e, v in enumerate(history.loss, 1)])
-            train_loss, train_accuracy = evaluate(model, X_train, y_train, args.loss)
-            test_loss, test_accuracy = (None, None) if X_test is None else evaluate(model, X_test, y_test, args.loss)
+            train_loss, train_accuracy = evaluate(model, X_train, y_train, args.loss, args.engine)
+            test_loss, test_accuracy = (None, None) if X_test is None else evaluate(model, X_test, y_test, args.loss,
+                                                                                    args.engine)
             # Each epoch's mean loss may be finite while the trained model's is not (the last
             # update overflowed): what is saved and reported must be finite too.
             _refuse_divergence(args, [(f"the trained model's loss on the training set is {train_loss}", train_loss),
@@ -565,6 +570,7 @@ def main(argv: list[str] | None = None) -> int:
                 "optimizer": args.optimizer, "lr": args.lr,
                 "momentum": args.momentum if args.optimizer == "sgd" else None,
                 "weight_decay": args.weight_decay, "epochs": args.epochs, "batch_size": batch_size,
+                "engine": args.engine,
                 "seed": args.seed, "parameters": len(model.parameters()),
                 **scores,
                 "seconds": history.seconds, "total_seconds": time.perf_counter() - started,

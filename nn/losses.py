@@ -2,7 +2,8 @@
 
 Each takes one sample (a Value, or one sample's list of logits) or a batch (a list of
 those) and returns a Value; a batch is reduced by its mean, PyTorch's default. Targets may
-be numbers, lists or numpy arrays.
+be numbers, lists or numpy arrays, or Values (so that a traced loss, ``autograd.trace``,
+reads each sample's target from the batch).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from autograd import Value, ops
+from autograd import Value, ops, scalar
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge", "l2", "mse"]
 
@@ -75,7 +76,7 @@ def hinge(scores, labels) -> Value:
     demo). Use ``nn.data.signed_labels`` to turn 0/1 class labels into -1/+1."""
     pairs = list(_pairs(scores, labels, "hinge"))
     for i, (_, y) in enumerate(pairs):
-        if isinstance(y, Value) or y not in (-1, 1):
+        if scalar.value_of(y) not in (-1, 1):
             raise ValueError(
                 f"hinge: labels must be -1 or +1, got {y!r} at index {i} "
                 "(nn.data.signed_labels maps 0/1 class labels to -1/+1)"
@@ -92,7 +93,7 @@ def binary_cross_entropy(logits, labels) -> Value:
     """
     pairs = list(_pairs(logits, labels, "binary_cross_entropy"))
     for i, (_, y) in enumerate(pairs):
-        if isinstance(y, Value) or not 0.0 <= y <= 1.0:
+        if not 0.0 <= scalar.value_of(y) <= 1.0:
             raise ValueError(f"binary_cross_entropy: labels must lie in [0, 1], got {y!r} at index {i}")
     return _reduce([x.softplus() - y * x for x, y in pairs])
 
@@ -105,11 +106,26 @@ def _class_index(c, k: int, where: str) -> int:
     return int(c)
 
 
+def _probabilities(target, k: int, where: str) -> list:
+    ps = _as_list(target, "target", where)
+    if len(ps) != k:
+        raise ValueError(f"{where}: {k} logits but {len(ps)} class probabilities")
+    for j, p in enumerate(ps):
+        if not _is_scalar(p) or not 0.0 <= scalar.value_of(p) <= 1.0:
+            raise ValueError(f"{where}: class probabilities must be numbers in [0, 1], got {p!r} at index {j}")
+    return ps
+
+
 def _one_cross_entropy(logits: Sequence, c, where: str) -> Value:
     zs = _as_list(logits, "logits", where)
     if not zs:
         raise ValueError(f"{where}: logits is empty")
     zs = [z if isinstance(z, Value) else Value(z) for z in zs]
+    if isinstance(c, (Sequence, np.ndarray)) and not isinstance(c, (str, bytes)):
+        # -sum_j t_j log softmax(z)_j = logsumexp(z) sum(t) - t . z; with a one-hot t, the
+        # value below (t . z is z_c), as a sum over the classes a traced loss can replay.
+        ps = _probabilities(c, len(zs), where)
+        return ops.logsumexp(zs) * ops.sum(ps) - ops.dot(ps, zs)
     # -log softmax(z)[c] = logsumexp(z) - z_c: the stable log_softmax, two nodes, and the
     # gradient with respect to z is softmax(z) - onehot(c), the seeds' result.
     return ops.logsumexp(zs) - zs[_class_index(c, len(zs), where)]
@@ -118,8 +134,9 @@ def _one_cross_entropy(logits: Sequence, c, where: str) -> Value:
 def cross_entropy(logits, class_index) -> Value:
     """``-log softmax(logits)[class_index]``, as ``torch.nn.functional.cross_entropy``.
 
-    One sample: a list of k logits and an int. A batch: a list of such lists and a list of
-    ints, reduced by the mean.
+    One sample: a list of k logits and an int, or k class probabilities (numbers or Values
+    in [0, 1], one-hot say: ``-sum_j p_j log softmax(logits)_j``, PyTorch's probability
+    targets). A batch: a list of such lists and a list of targets, reduced by the mean.
     """
     where = "cross_entropy"
     rows = _as_list(logits, "logits", where)

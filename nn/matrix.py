@@ -19,17 +19,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from autograd import scalar
+
 from .layers import LEAKY_RELU_SLOPE, MLP
 
 __all__ = ["forward", "gradients", "layer_outputs", "sample_losses", "weights"]
 
 Array = np.ndarray
-
-
-def _sigmoid(z: Array) -> Array:
-    # Two branches so that neither exp overflows, as autograd.scalar.sigmoid.
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 # name -> (g(z), g'(z) from z and a = g(z)): the engine's local derivatives, vectorised.
@@ -38,7 +34,7 @@ _ACTIVATIONS: dict[str, tuple[Callable[[Array], Array], Callable[[Array, Array],
     "leaky_relu": (lambda z: np.where(z > 0, z, LEAKY_RELU_SLOPE * z),
                    lambda z, a: np.where(z > 0, 1.0, LEAKY_RELU_SLOPE)),
     "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
-    "sigmoid": (_sigmoid, lambda z, a: a * (1.0 - a)),
+    "sigmoid": (scalar.sigmoid, lambda z, a: a * (1.0 - a)),  # neither branch's exp overflows
     "linear": (lambda z: z, lambda z, a: np.ones_like(z)),
 }
 

@@ -1,7 +1,9 @@
 """Optimizers with PyTorch's update rules (``torch.optim.SGD`` and ``torch.optim.Adam``).
 
 An optimizer holds a list of parameters and reads their ``.grad`` in ``step()``. ``lr`` is a
-plain attribute, so a schedule is one assignment per epoch.
+plain attribute, so a schedule is one assignment per epoch. A step computes every
+parameter's update at once with numpy, element by element: the same float operations, in
+the same order, as a loop over the parameters would do.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from numbers import Real
+
+import numpy as np
 
 from autograd import Value
 
@@ -49,12 +53,13 @@ class Optimizer:
         self.lr = _hyper(lr, "lr")
         self.weight_decay = _hyper(weight_decay, "weight_decay")
 
-    def gradients(self) -> list[float]:
-        """``p.grad + weight_decay * p`` for every parameter (the gradient of ``loss + weight_decay/2 * sum(p**2)``)."""
+    def _decayed(self, grads: np.ndarray, data: np.ndarray) -> np.ndarray:
+        """``grad + weight_decay * p`` for every parameter (the gradient of ``loss + weight_decay/2 * sum(p**2)``)."""
         wd = self.weight_decay
-        if wd == 0.0:
-            return [p.grad for p in self.params]
-        return [p.grad + wd * p.data for p in self.params]
+        return grads if wd == 0.0 else grads + wd * data
+
+    def _data(self) -> np.ndarray:
+        return np.array([p.data for p in self.params], dtype=np.float64)
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0 before the next ``backward()``."""
@@ -62,6 +67,21 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
+        """One update of every parameter from its current ``.grad``."""
+        data = self._data()
+        new = self.update(data, np.array([p.grad for p in self.params], dtype=np.float64))
+        for p, value in zip(self.params, new.tolist()):
+            p.data = value
+
+    def update(self, data: np.ndarray, grads: np.ndarray) -> np.ndarray:
+        """What ``step`` does, on arrays: the parameters after one step from values ``data``
+        with gradients ``grads`` (both in the order of ``params``). It advances the
+        optimizer's state (momentum, moments) as ``step`` does, and leaves the Values alone:
+        for loops that keep the parameters in an array between steps (``nn.fit`` on the tape)."""
+        return data - self._steps(self._decayed(grads, data))
+
+    def _steps(self, grads: np.ndarray) -> np.ndarray:
+        """What each parameter moves down by, given its gradient (weight decay included)."""
         raise NotImplementedError
 
 
@@ -85,20 +105,15 @@ class SGD(Optimizer):
         if nesterov and self.momentum == 0.0:
             raise ValueError("nesterov momentum needs momentum > 0, got momentum=0.0")
         self.nesterov = nesterov
-        self.buffers: list[float] | None = None
+        self.buffers: np.ndarray | None = None
 
-    def step(self) -> None:
-        """One update of every parameter from its current ``.grad``."""
-        lr, mu = self.lr, self.momentum
-        steps = grads = self.gradients()
+    def _steps(self, grads: np.ndarray) -> np.ndarray:
+        mu = self.momentum
+        steps = grads
         if mu != 0.0:
-            if self.buffers is None:
-                self.buffers = grads
-            else:
-                self.buffers = [mu * b + g for b, g in zip(self.buffers, grads)]
-            steps = [g + mu * b for g, b in zip(grads, self.buffers)] if self.nesterov else self.buffers
-        for p, s in zip(self.params, steps):
-            p.data -= lr * s
+            self.buffers = grads if self.buffers is None else mu * self.buffers + grads
+            steps = grads + mu * self.buffers if self.nesterov else self.buffers
+        return self.lr * steps
 
 
 class Adam(Optimizer):
@@ -122,18 +137,14 @@ class Adam(Optimizer):
         # eps > 0 keeps m / (sqrt(v) + eps) finite where v is 0 (a parameter with no gradient yet).
         self.eps = _hyper(eps, "eps", low_open=True)
         self.t = 0
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        self.m = np.zeros(len(self.params))
+        self.v = np.zeros(len(self.params))
 
-    def step(self) -> None:
-        """One update of every parameter from its current ``.grad``."""
+    def _steps(self, grads: np.ndarray) -> np.ndarray:
         beta1, beta2 = self.betas
-        eps = self.eps
         self.t += 1
         step_size = self.lr / (1.0 - beta1**self.t)
         correction2 = math.sqrt(1.0 - beta2**self.t)
-        m, v = self.m, self.v
-        for i, (p, g) in enumerate(zip(self.params, self.gradients())):
-            m[i] = beta1 * m[i] + (1.0 - beta1) * g
-            v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
-            p.data -= step_size * m[i] / (math.sqrt(v[i]) / correction2 + eps)
+        self.m = beta1 * self.m + (1.0 - beta1) * grads
+        self.v = beta2 * self.v + (1.0 - beta2) * grads * grads
+        return step_size * self.m / (np.sqrt(self.v) / correction2 + self.eps)

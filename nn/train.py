@@ -15,6 +15,13 @@ loss                       model outputs            targets / prediction
 
 Cross-entropy and binary cross-entropy are computed as ONE node per batch
 (``nn.batch_loss``): the same values as ``nn.losses``, in a fraction of the nodes.
+
+``engine="tape"`` traces the model and the loss of one sample once (``autograd.trace``) and
+replays them over each batch with numpy: the same formulas, so the same numbers up to
+rounding, many times faster. Each sample's target is then an input of the traced loss (a
+class as its one-hot row, for cross-entropy), and the model is checked to build the same
+graph for the first samples (``Tape.verify``): a model whose graph depends on its input's
+values cannot be traced.
 """
 
 from __future__ import annotations
@@ -27,17 +34,23 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
-from autograd import Value, no_grad
+from autograd import Value, no_grad, trace
 
 from . import batch_loss, losses
 from .data import signed_labels
+from .layers import MLP, Layer, Neuron
 from .module import Module
 from .optim import Adam, Optimizer
 from .recording import Recording, check_record
 
-__all__ = ["LOSSES", "History", "evaluate", "fit", "predict"]
+__all__ = ["ENGINES", "LOSSES", "History", "evaluate", "fit", "predict", "sample_losses"]
 
 LOSSES = ("hinge", "binary_cross_entropy", "cross_entropy", "mse")
+ENGINES = ("scalar", "tape")
+# How many samples a traced model is checked on (its graph must not depend on their values),
+# unless it is one of nn's own modules, whose graphs never do.
+VERIFIED_SAMPLES = 16
+_STRAIGHT_LINE = (MLP, Layer, Neuron)
 
 # The decision threshold on a single output, per loss.
 _THRESHOLD = {"hinge": 0.0, "binary_cross_entropy": 0.0, "mse": 0.5}
@@ -108,25 +121,76 @@ def _classify(output, threshold: float) -> int:
     return scores.index(max(scores))
 
 
-class _Scorer:
-    """Loss and accuracy of a model on fixed data, under ``no_grad`` (checked once, scored often)."""
+def _classify_rows(scores: np.ndarray, threshold: float) -> np.ndarray:
+    """``_classify`` for a batch of outputs from the tape, ``(B, outputs)``."""
+    if scores.shape[1] == 1:
+        return (scores[:, 0] > threshold).astype(np.int64)
+    return scores.argmax(axis=1)
 
-    def __init__(self, model: Module, X, y, loss: str, name: str = ""):
+
+def _check_engine(engine) -> None:
+    if not isinstance(engine, str) or engine not in ENGINES:
+        raise ValueError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+
+
+def _tape_targets(loss: str, y: np.ndarray, nout: int) -> np.ndarray:
+    """The targets as a batch input of the traced loss: a class as its one-hot row for
+    cross-entropy, else ``targets_for``'s numbers."""
+    if loss == "cross_entropy":
+        targets_for(loss, y, nout)  # checks the labels
+        return np.eye(nout)[y]
+    return np.asarray(targets_for(loss, y, nout), dtype=np.float64)
+
+
+def _trace_loss(model: Module, loss: str, rows: list[tuple], targets: np.ndarray):
+    """The tape of one sample's ``[loss, *outputs]``, checked on the first samples."""
+    loss_of = getattr(losses, loss)
+
+    def sample(x, target):
+        out = model(x)
+        return [loss_of(out, target), *_as_outputs(out)]
+
+    tape = trace(sample, rows[0], targets[0])
+    if type(model) not in _STRAIGHT_LINE:
+        tape.verify(np.asarray(rows[:VERIFIED_SAMPLES]), targets[:VERIFIED_SAMPLES])
+    return tape
+
+
+class _Scorer:
+    """Loss and accuracy of a model on fixed data, under ``no_grad`` or on the tape (checked
+    once, scored often)."""
+
+    def __init__(self, model: Module, X, y, loss: str, name: str = "", engine: str = "scalar"):
         self.rows, y, nout = _check_data(X, y, model, name)
         self.targets = targets_for(loss, y, nout)
-        self.labels = y.tolist()
+        self.labels = y
         self.loss, self.model = loss, model
+        self.threshold = _THRESHOLD.get(loss, 0.0)
+        self.tape = None
+        if engine == "tape":
+            self.batch = np.asarray(self.rows), _tape_targets(loss, y, nout)
+            self.tape = _trace_loss(model, loss, self.rows, self.batch[1])
 
     def __call__(self) -> tuple[float, float]:
-        threshold = _THRESHOLD.get(self.loss, 0.0)
+        if self.tape is not None:
+            out = self.tape.forward(*self.batch)
+            return float(out[:, 0].mean()), float(np.mean(_classify_rows(out[:, 1:], self.threshold) == self.labels))
         with no_grad():
             outputs = [self.model(r) for r in self.rows]
             value = _MEAN_LOSS[self.loss](outputs, self.targets).data
-        correct = sum(_classify(o, threshold) == label for o, label in zip(outputs, self.labels))
+        correct = sum(_classify(o, self.threshold) == label for o, label in zip(outputs, self.labels.tolist()))
         return value, correct / len(self.rows)
 
+    def sample_losses(self) -> np.ndarray:
+        """Each sample's own loss."""
+        if self.tape is not None:
+            return self.tape.forward(*self.batch)[:, 0].copy()
+        mean_loss = _MEAN_LOSS[self.loss]
+        with no_grad():
+            return np.array([mean_loss([self.model(r)], [t]).data for r, t in zip(self.rows, self.targets)])
 
-def _check_fit_arguments(optimizer, epochs, batch_size, callback, validation) -> None:
+
+def _check_fit_arguments(optimizer, epochs, batch_size, callback, validation, engine) -> None:
     if optimizer is not None and not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an nn.optim optimizer such as Adam(model.parameters(), lr=0.01), "
                         f"got {type(optimizer).__name__}")
@@ -138,12 +202,13 @@ def _check_fit_arguments(optimizer, epochs, batch_size, callback, validation) ->
         raise TypeError(f"callback must be callable as callback(epoch, history), got {type(callback).__name__}")
     if validation is not None and (not isinstance(validation, (tuple, list)) or len(validation) != 2):
         raise TypeError(f"validation must be a pair (X_val, y_val), got {type(validation).__name__}")
+    _check_engine(engine)
 
 
 def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None = None,
         epochs: int = 100, batch_size: int | None = None, shuffle: bool = True, seed=None,
         validation: tuple | None = None, progress: bool | None = None,
-        callback: Callable[[int, History], None] | None = None,
+        callback: Callable[[int, History], None] | None = None, engine: str = "scalar",
         record: int | None = None, watch: bool = False) -> History:
     """Train ``model`` on ``(X, y)`` and return the per-epoch ``History``.
 
@@ -152,8 +217,9 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
     epoch visits mini-batches of that size, in an order shuffled by ``seed`` when
     ``shuffle``. ``validation=(X_val, y_val)`` is scored after every epoch (``val_loss``,
     ``val_accuracy``). ``progress`` shows a tqdm bar (``None``: only when stderr is a
-    terminal). ``callback(epoch, history)`` runs after every epoch. Every argument is checked
-    before the first epoch.
+    terminal). ``callback(epoch, history)`` runs after every epoch. ``engine="tape"`` trains
+    on the traced graph, replayed over each batch with numpy (see the module docstring).
+    Every argument is checked before the first epoch.
 
     ``record=k`` keeps a frame (``nn.recording.Frame``: the state, the scores, each unit's
     map over the plane) before the first epoch, after every k-th and after the last, in
@@ -161,15 +227,18 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
     as they come, in one output updated in place, drawing only as often as keeps the drawing
     under a tenth of the training time (``nn.training_view.LiveView``).
     """
-    _check_fit_arguments(optimizer, epochs, batch_size, callback, validation)
+    _check_fit_arguments(optimizer, epochs, batch_size, callback, validation, engine)
     check_record(record, watch, model)
     rows, y, nout = _check_data(X, y, model)
     targets = targets_for(loss, y, nout)
-    validate = None if validation is None else _Scorer(model, *validation, loss, name="_val")
-    mean_loss = _MEAN_LOSS[loss]
+    validate = None if validation is None else _Scorer(model, *validation, loss, name="_val", engine=engine)
     threshold = _THRESHOLD.get(loss, 0.0)
     if optimizer is None:
         optimizer = Adam(model.parameters(), lr=0.01)
+    if engine == "tape":
+        step = _TapeSteps(model, loss, rows, _tape_targets(loss, y, nout), optimizer, threshold)
+    else:
+        step = _scalar_step(model, _MEAN_LOSS[loss], rows, targets, optimizer, threshold)
     n = len(rows)
     batch_size = batch_size or n
     rng = np.random.default_rng(seed)
@@ -191,13 +260,11 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
         total, correct = 0.0, 0
         for first in range(0, n, batch_size):
             batch = order[first : first + batch_size]
-            outputs = [model(rows[i]) for i in batch]
-            batch_loss = mean_loss(outputs, [targets[i] for i in batch])
-            optimizer.zero_grad()
-            batch_loss.backward()
-            optimizer.step()
-            total += batch_loss.data * len(batch)
-            correct += sum(_classify(o, threshold) == labels[i] for o, i in zip(outputs, batch))
+            batch_loss, classes = step(batch)
+            total += batch_loss * len(batch)
+            correct += sum(c == labels[i] for c, i in zip(classes, batch))
+        if engine == "tape":
+            step.sync()
         history.loss.append(total / n)
         history.accuracy.append(correct / n)
         shown = {"loss": f"{history.loss[-1]:.4f}", "acc": f"{history.accuracy[-1]:.3f}"}
@@ -224,16 +291,97 @@ def _keep_frame(history: History, model: Module, epoch: int, live) -> None:
         live.offer()
 
 
-def evaluate(model: Module, X, y, loss: str = "hinge") -> tuple[float, float]:
-    """``(mean loss, accuracy)`` of ``model`` on ``(X, y)``, computed under ``no_grad``."""
-    return _Scorer(model, X, y, loss)()
+def _scalar_step(model: Module, mean_loss, rows: list[tuple], targets: list, optimizer: Optimizer, threshold: float):
+    """One training step on the batch's sample indices: ``(mean loss, predicted classes)``."""
+
+    def step(batch: list[int]) -> tuple[float, list[int]]:
+        outputs = [model(rows[i]) for i in batch]
+        batch_loss = mean_loss(outputs, [targets[i] for i in batch])
+        optimizer.zero_grad()
+        batch_loss.backward()
+        optimizer.step()
+        return batch_loss.data, [_classify(o, threshold) for o in outputs]
+
+    return step
 
 
-def predict(model: Module, X, threshold: float = 0.0) -> np.ndarray:
-    """Class labels for the rows of ``X`` under ``no_grad``: ``output > threshold`` for a
-    one-output model (0.0 for scores and logits, 0.5 for an mse-trained output), else argmax."""
+class _TapeSteps:
+    """``_scalar_step`` on the tape: one forward and one backward over the whole batch.
+
+    Within an epoch the parameters live in arrays, the tape's and the optimizer's (its
+    ``update`` is ``step`` on arrays); ``sync`` puts them back into the Values, with the last
+    batch's gradient in ``.grad`` as ``zero_grad`` and ``backward`` leave it, before the
+    epoch is scored. The same numbers as reading and writing the Values at every step,
+    without a loop over every parameter several times a step. An optimizer with a ``step``
+    of its own gets the Values at every step."""
+
+    def __init__(self, model: Module, loss: str, rows: list[tuple], targets: np.ndarray, optimizer: Optimizer,
+                 threshold: float):
+        self.tape = _trace_loss(model, loss, rows, targets)
+        self.X, self.targets, self.optimizer, self.threshold = np.asarray(rows), targets, optimizer, threshold
+        self.in_arrays = type(optimizer).step is Optimizer.step
+        position = {p: i for i, p in enumerate(self.tape.parameters)}
+        # where each parameter the tape reads is, in the optimizer's list and in the tape's
+        pairs = np.array([(i, position[p]) for i, p in enumerate(optimizer.params) if p in position],
+                         dtype=np.intp).reshape(-1, 2)
+        self.mine, self.tapes = pairs[:, 0], pairs[:, 1]
+        self.data = self.weights = self.grad = None
+
+    def __call__(self, batch: list[int]) -> tuple[float, list[int]]:
+        tape, optimizer = self.tape, self.optimizer
+        if not self.in_arrays:
+            out = tape.forward(self.X[batch], self.targets[batch])
+            optimizer.zero_grad()
+            tape.backward(output=0, reduction="mean")
+            optimizer.step()
+        else:
+            if self.data is None:  # the Values, as the epoch (or a callback) left them
+                self.data = np.array([p.data for p in optimizer.params], dtype=np.float64)
+                self.weights = np.array([p.data for p in tape.parameters], dtype=np.float64)
+            out = tape.forward(self.X[batch], self.targets[batch], parameters=self.weights)
+            self.grad = np.zeros(len(optimizer.params))
+            self.grad[self.mine] = tape.gradient(output=0, reduction="mean")[self.tapes]
+            self.data = optimizer.update(self.data, self.grad)
+            self.weights[self.tapes] = self.data[self.mine]
+        return float(out[:, 0].mean()), _classify_rows(out[:, 1:], self.threshold).tolist()
+
+    def sync(self) -> None:
+        if self.data is None:
+            return
+        for p, value, g in zip(self.optimizer.params, self.data.tolist(), (0.0 + self.grad).tolist()):
+            p.data, p.grad = value, g
+        self.data = None
+
+
+def evaluate(model: Module, X, y, loss: str = "hinge", engine: str = "scalar") -> tuple[float, float]:
+    """``(mean loss, accuracy)`` of ``model`` on ``(X, y)``, computed under ``no_grad``, or on
+    the tape with ``engine="tape"`` (one pass over all of ``X``)."""
+    _check_engine(engine)
+    return _Scorer(model, X, y, loss, engine=engine)()
+
+
+def sample_losses(model: Module, X, y, loss: str = "hinge", engine: str = "scalar") -> np.ndarray:
+    """Each sample's own loss, as ``evaluate`` computes it for that sample alone."""
+    _check_engine(engine)
+    return _Scorer(model, X, y, loss, engine=engine).sample_losses()
+
+
+def predict(model: Module, X, threshold: float = 0.0, engine: str = "scalar") -> np.ndarray:
+    """Class labels for the rows of ``X`` under ``no_grad`` (or on the tape, ``engine="tape"``):
+    ``output > threshold`` for a one-output model (0.0 for scores and logits, 0.5 for an
+    mse-trained output), else argmax."""
+    _check_engine(engine)
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D array (samples x features), got shape {X.shape}")
+    if engine == "tape":
+        tape = trace(lambda x: _as_outputs(model(x)), X[0])
+        if type(model) not in _STRAIGHT_LINE:
+            tape.verify(X[:VERIFIED_SAMPLES])
+        return _classify_rows(tape.forward(X).reshape(len(X), -1), threshold)
     with no_grad():
         return np.array([_classify(model(r), threshold) for r in X.tolist()], dtype=np.int64)
+
+
+def _as_outputs(out) -> list[Value]:
+    return [out] if isinstance(out, Value) else list(out)

@@ -36,3 +36,11 @@ def test_torch_scalars_train_the_same_network():
 def test_naming_the_nodes_changes_no_number():
     named, unnamed = demo_step("chainrule"), demo_step("chainrule-unnamed")
     assert named["losses"] == unnamed["losses"]  # bit for bit: labels are not arithmetic
+
+
+def test_the_tape_and_torch_batched_tensors_train_the_same_network():
+    # the tape's loss is the mean over samples of (hinge + L2 term): the same sum, reordered
+    ours = demo_step("chainrule")["losses"]
+    assert demo_step("tape")["losses"] == pytest.approx(ours, rel=1e-13, abs=0)
+    pytest.importorskip("torch", reason="PyTorch is an optional oracle")
+    assert demo_step("torch-batched")["losses"] == pytest.approx(ours, rel=1e-13, abs=0)

@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
 METRICS_KEYS = {
     "dataset", "task", "samples", "features", "classes", "noise", "test_fraction", "train_samples", "test_samples",
-    "hidden", "activation", "loss", "optimizer", "lr", "momentum", "weight_decay", "epochs", "batch_size", "seed",
-    "parameters", "train_accuracy", "test_accuracy", "train_loss", "test_loss", "confusion_matrix", "seconds",
-    "total_seconds", "history", "files",
+    "hidden", "activation", "loss", "optimizer", "lr", "momentum", "weight_decay", "epochs", "batch_size",
+    "engine", "seed", "parameters", "train_accuracy", "test_accuracy", "train_loss", "test_loss",
+    "confusion_matrix", "seconds", "total_seconds", "history", "files",
 }
 
 

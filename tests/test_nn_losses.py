@@ -155,6 +155,45 @@ def test_cross_entropy_bad_inputs():
         losses.cross_entropy([], 0)
 
 
+def test_cross_entropy_with_class_probabilities():
+    z = values(1.0, -0.5, 2.0)
+    by_index = losses.cross_entropy(z, 1)
+    by_index.backward()
+    expected_grads = [v.grad for v in z]
+    for v in z:
+        v.grad = 0.0
+    onehot = losses.cross_entropy(z, [0.0, 1.0, 0.0])  # a one-hot row: the same loss, the same gradient
+    onehot.backward()
+    assert onehot.data == by_index.data
+    assert [v.grad for v in z] == pytest.approx(expected_grads, rel=1e-15)
+    # soft targets: -sum_j p_j log softmax_j, as PyTorch's probability targets
+    s, p = softmax([1.0, -0.5, 2.0]), [0.2, 0.5, 0.3]
+    soft = losses.cross_entropy(z, p)
+    assert soft.data == pytest.approx(-sum(pj * math.log(sj) for pj, sj in zip(p, s)), rel=1e-15)
+    # targets may be Values (a traced loss reads them from the batch), and a batch mixes forms
+    rows = [values(1.0, 0.0), values(0.0, 3.0)]
+    assert losses.cross_entropy(rows, [values(1.0, 0.0), 0]).data == losses.cross_entropy(rows, [0, 0]).data
+
+
+def test_cross_entropy_probabilities_are_checked():
+    with pytest.raises(ValueError, match="3 logits but 2 class probabilities"):
+        losses.cross_entropy(values(1.0, 2.0, 3.0), [0.5, 0.5])
+    with pytest.raises(ValueError, match=r"class probabilities must be numbers in \[0, 1\], got 1.5 at index 1"):
+        losses.cross_entropy(values(1.0, 2.0), [0.0, 1.5])
+    with pytest.raises(ValueError, match=r"class probabilities must be numbers in \[0, 1\], got 'a' at index 0"):
+        losses.cross_entropy(values(1.0, 2.0), ["a", 1.0])
+
+
+def test_targets_may_be_values_whose_data_is_checked():
+    s = Value(0.3)
+    assert losses.hinge(s, Value(-1.0)).data == losses.hinge(s, -1.0).data
+    assert losses.binary_cross_entropy(s, Value(1.0)).data == losses.binary_cross_entropy(s, 1.0).data
+    with pytest.raises(ValueError, match="hinge: labels must be -1 or \\+1, got Value"):
+        losses.hinge(s, Value(0.0))
+    with pytest.raises(ValueError, match=r"binary_cross_entropy: labels must lie in \[0, 1\], got Value"):
+        losses.binary_cross_entropy(s, Value(2.0))
+
+
 # -- l2 and gradient checks ---------------------------------------------------------------
 def test_l2_is_one_dot_node_with_gradient_2p():
     ps = values(0.5, -2.0, 3.0)
@@ -203,6 +242,16 @@ def test_losses_match_pytorch():
     assert ours.data == pytest.approx(F.binary_cross_entropy_with_logits(torch.tensor(x), torch.tensor(y)).item(),
                                       rel=1e-14)
     np.testing.assert_allclose([v.grad for v in xs], t.grad.numpy(), rtol=1e-13, atol=1e-16)
+
+    probabilities = rng.dirichlet(np.ones(3), size=5)
+    t = torch.tensor(logits, requires_grad=True)
+    F.cross_entropy(t, torch.tensor(probabilities)).backward()
+    rows = [[Value(v) for v in row] for row in logits]
+    ours = losses.cross_entropy(rows, probabilities)
+    ours.backward()
+    assert ours.data == pytest.approx(F.cross_entropy(torch.tensor(logits), torch.tensor(probabilities)).item(),
+                                      rel=1e-14)
+    np.testing.assert_allclose([[v.grad for v in row] for row in rows], t.grad.numpy(), rtol=1e-13, atol=1e-16)
 
     t = torch.tensor(x, requires_grad=True)
     F.mse_loss(t, torch.tensor(y)).backward()
