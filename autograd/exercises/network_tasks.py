@@ -204,9 +204,9 @@ def _mse(net, xs, ys) -> float:
 
 
 _SGD_MISTAKES = (
-    ("a forgotten zero_grad: the first step is right and the second is not, because the gradients of the "
-     "first step are still in p.grad and the second backward() adds to them. Set every p.grad to 0 before "
-     "backward().", dict(zero="never")),
+    ("a forgotten zero_grad: p.grad still holds the gradients of earlier backward() calls (the model comes "
+     "from a training loop, and each of your steps leaves its own), and backward() adds to them. Set every "
+     "p.grad to 0 before backward().", dict(zero="never")),
     ("a forgotten zero_grad before backward(): the gradients are set to 0 after the update, so the first "
      "step adds to whatever p.grad held before it (from an earlier backward()). Zero them before backward().",
      dict(zero="after")),
