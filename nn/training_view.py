@@ -729,18 +729,20 @@ class LiveView:
             self._show()
 
     def finish(self) -> None:
-        """Show the last frame, if it is not showing already."""
-        if self.handle is not None and self.shown != len(self.recording) - 1:
-            self._show()
+        """Show the last frame, with a PNG beside its SVG: the output a notebook stores, which
+        a client that draws no SVG (JupyterLab, untrusted) shows as the PNG."""
+        if self.handle is not None:
+            self._show(stored=True)
 
-    def _show(self) -> None:
+    def _show(self, stored: bool = False) -> None:
         began = time.perf_counter()
         index = len(self.recording) - 1
         for frame in self.recording.frames[self.shown + 1 :]:  # the frames since the last drawing
             self.scales.add(frame)
         picture = frame_picture(self.recording, index, scales=self.scales)
-        svg = render(picture).pipe(format="svg", encoding="utf-8")
-        self.handle.update({"image/svg+xml": svg, "text/plain": picture.caption}, raw=True)
+        diagram = render(picture)
+        shown = diagram._repr_mimebundle_() if stored else {"image/svg+xml": diagram.pipe(format="svg", encoding="utf-8")}
+        self.handle.update({**shown, "text/plain": picture.caption}, raw=True)
         self.shown = index
         cost = time.perf_counter() - began
         self.cost = max(self.cost, cost)

@@ -206,11 +206,12 @@ def test_the_gif_has_one_frame_per_recorded_frame(moons_run, tmp_path, monkeypat
 # -- live, in Jupyter ---------------------------------------------------------------------------
 class FakeHandle:
     def __init__(self):
-        self.shown = []
+        self.shown, self.with_png = [], []
 
     def update(self, obj, raw=False):
         assert raw and obj["image/svg+xml"].startswith("<?xml")  # an SVG output, not HTML
         self.shown.append(obj["image/svg+xml"])
+        self.with_png.append("image/png" in obj)
 
 
 class Clock:
@@ -271,6 +272,9 @@ def test_watch_in_a_real_fit_updates_one_output(in_jupyter):
     history = fit(MLP(2, [3, 1], seed=0), X, y, epochs=3, record=1, watch=True, progress=False)
     assert in_jupyter.shown and "After epoch 3 of 3" in in_jupyter.shown[-1]
     assert history.recording.watch_seconds > 0
+    # the output the notebook keeps has a PNG beside the SVG (untrusted JupyterLab shows only
+    # the PNG); the live updates before it, SVG alone, cost less
+    assert in_jupyter.with_png[-1] and not any(in_jupyter.with_png[:-1])
 
 
 def test_watch_outside_jupyter_warns_and_records(monkeypatch):

@@ -2,6 +2,7 @@
 own edge with no other edge through it, and nothing overlapping."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,12 @@ def test_a_stored_picture_is_readable(svg):
     g = svg_geometry(svg)
     report = label_report(g)
     assert report["misattributed"] == [] and report["touched"] == []
-    assert overlaps(g, ignore=[k for k in g.boxes if k.startswith("group ")]) == []
+    # A training frame (nn.training_view) draws its data points on the output's map, the node
+    # "plane", by design: training points p0, p1, ... and test points t0, t1, ... overlap it
+    # and each other, as points on a scatter plot do.
+    on_the_map = [k for k in g.boxes if "plane" in g.boxes and re.fullmatch(r"[pt]\d+", k)] + \
+        (["plane"] if "plane" in g.boxes else [])
+    assert overlaps(g, ignore=[k for k in g.boxes if k.startswith("group ")] + on_the_map) == []
     assert box_problems(g) == []
 
 
