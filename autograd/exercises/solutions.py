@@ -13,13 +13,14 @@ import math
 
 class Value:
     """The micrograd lecture's design: each op's output keeps a closure that sends its
-    gradient to its inputs. New nodes are made with ``type(self)``, so the methods work
-    unchanged on a notebook's class that takes them over."""
+    gradient to its inputs, and its inputs as ``parents``, so ``topological_order`` below
+    orders it. New nodes are made with ``type(self)``, so the methods work unchanged on a
+    notebook's class that takes them over."""
 
-    def __init__(self, data, _children=()):
+    def __init__(self, data, parents=()):
         self.data = float(data)
         self.grad = 0.0
-        self._prev = _children
+        self.parents = parents
         self._backward = lambda: None
 
     def _lift(self, x):
@@ -92,17 +93,8 @@ class Value:
         return self._lift(other) * self ** -1
 
     def backward(self):
-        order, seen, stack = [], set(), [(self, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-            elif node not in seen:
-                seen.add(node)
-                stack.append((node, True))
-                stack.extend((p, False) for p in node._prev)
         self.grad = 1.0
-        for node in reversed(order):
+        for node in reversed(topological_order(self)):
             node._backward()
 
 
