@@ -33,8 +33,8 @@ from . import pcg64
 
 np = numpy_or_none()
 
-__all__ = ["DATASETS", "DIGIT_SHAPE", "load_digits", "make_blobs", "make_circles", "make_moons", "make_spirals",
-           "make_xor", "signed_labels", "train_test_split"]
+__all__ = ["DATASETS", "DIGIT_SHAPE", "default_rng", "load_digits", "make_blobs", "make_circles", "make_moons",
+           "make_spirals", "make_xor", "signed_labels", "train_test_split"]
 
 Seed = "int | numpy.random.Generator | None"
 
