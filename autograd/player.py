@@ -29,7 +29,7 @@ from string import Template
 from .backprop import topological_order
 from .files import write_atomically
 from .picture import Picture
-from .render import Layout, graphviz_run, label_key, lay_out, palette_png, printable, render
+from .render import Layout, graphviz_run, label_key, lay_out, palette_png, pillow_image, printable, render
 from .steps import backward_steps_apart, check_leaves, forward_steps
 from .value import Value
 
@@ -92,7 +92,7 @@ class Player:
 
     def pngs(self) -> list[bytes]:
         """Each frame as a PNG image, its caption written under the picture."""
-        from PIL import Image
+        Image = pillow_image("Player.pngs")
 
         images = [Image.open(io.BytesIO(raw)).convert("RGB") for raw in self._render_all("png")]
         images = [_with_caption(image, caption) for image, caption in zip(images, self.captions)]
@@ -120,7 +120,7 @@ class Player:
     def fallback_png(self) -> bytes:
         """The first frame with its step text, under one line saying where the player plays:
         what a notebook shows where no script runs."""
-        from PIL import Image
+        Image = pillow_image("Player.fallback_png")
 
         image = Image.open(io.BytesIO(render(self._pictures[0], layout=self.layout()).png())).convert("RGB")
         # Type as large as the picture's once a notebook column (about 900 px) scales it down.
@@ -178,7 +178,7 @@ class Player:
         return path
 
     def _gif(self, seconds_per_frame: float) -> bytes:
-        from PIL import Image
+        Image = pillow_image("Player.save to a GIF")
 
         frames = [Image.open(io.BytesIO(png)).quantize(colors=64, method=Image.Quantize.FASTOCTREE)
                   for png in self.pngs()]

@@ -276,7 +276,7 @@ class Diagram(graphviz.Digraph):
         """The diagram as a PNG of ``dpi`` pixels an inch (by default PNG_DPI, fewer for a
         picture of more than MAX_PNG_PIXELS), in a palette: a quarter of the size of
         Graphviz's own PNG, as sharp, every fill its exact colour. Needs Pillow."""
-        Image = _pillow_image("Diagram.png")
+        Image = pillow_image("Diagram.png")
 
         if dpi is None:
             dpi = png_dpi(self.pipe(format="svg", encoding="utf-8"))
@@ -307,7 +307,7 @@ def _has_pillow() -> bool:
     return True
 
 
-def _pillow_image(what: str):
+def pillow_image(what: str):
     """Pillow's ``Image`` module, or an ImportError saying that ``what`` needs Pillow."""
     try:
         from PIL import Image

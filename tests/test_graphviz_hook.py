@@ -170,3 +170,13 @@ def test_png_without_pillow_says_so_and_the_bundle_keeps_the_svg(monkeypatch):
         diagram.png()
     bundle = diagram._repr_mimebundle_()
     assert list(bundle) == ["image/svg+xml"] and bundle["image/svg+xml"].startswith("<?xml")
+
+
+def test_a_players_png_and_gif_without_pillow_say_so_and_its_page_needs_none(monkeypatch, tmp_path):
+    player = animate((Value(0.5, "x") * 2.0).tanh())
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    for make, what in ((player.pngs, "Player.pngs"), (player.fallback_png, "Player.fallback_png"),
+                       (lambda: player.save(tmp_path / "steps.gif"), "Player.save to a GIF")):
+        with pytest.raises(ModuleNotFoundError, match=f"{what} makes PNG images with Pillow"):
+            make()
+    assert player.save(tmp_path / "steps.html").read_text().count("<svg") >= len(player)
