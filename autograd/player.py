@@ -19,6 +19,7 @@ import io
 import json
 import os
 import re
+import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -79,7 +80,10 @@ class Player:
         if fmt == "png":  # points as pixels: a frame as wide as its SVG is at 100%
             for d in diagrams:
                 d.graph_attr["dpi"] = "72"
-        with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        workers = max(1, min(4, os.cpu_count() or 1))
+        if workers == 1 or sys.platform == "emscripten":  # Pyodide, in a browser, starts no threads
+            return [d.pipe(format=fmt) for d in diagrams]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             return list(pool.map(lambda d: d.pipe(format=fmt), diagrams))
 
     def svgs(self) -> list[str]:

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
+try:  # arrays are the tape's; the scalar engine runs without numpy (Pyodide, in a browser, has none)
+    import numpy as np
+except ImportError:
+    np = None
 
 inf = math.inf
 nan = math.nan
@@ -39,7 +42,7 @@ def _is_float(x) -> bool:
 
 
 def _is_array(x) -> bool:
-    return isinstance(x, np.ndarray)
+    return np is not None and isinstance(x, np.ndarray)
 
 
 def value_of(x):

@@ -1,0 +1,69 @@
+// The Python side of the playground, in a worker so that the page stays live while it runs:
+// Pyodide (CPython in WebAssembly) with chainrule imported from chainrule.zip, and viz.js
+// (Graphviz in WebAssembly), which every drawing goes through.
+//
+// Messages in:  {id, call, args}  -> app.<call>(...args), answered {id, result} (JSON text)
+//               {train: "start", options} / {train: "pause"} / {train: "resume"}
+// Messages out: {ready: {...timings}}, {failed: message}, {id, result}, {training: JSON text}
+import {loadPyodide} from "./pyodide.mjs";
+import {instance as vizInstance} from "./viz.js";
+
+let app = null;
+let training = {on: false, timer: null};
+const UPDATE_MS = 120;  // how often the training view is sent: more than 5 times a second
+
+async function start() {
+  const t0 = performance.now();
+  const [pyodide, viz, zip] = await Promise.all([
+    loadPyodide({indexURL: new URL(".", import.meta.url).href, packages: []}),
+    vizInstance(),
+    fetch("chainrule.zip").then((r) => {
+      if (!r.ok) { throw new Error("chainrule.zip: " + r.status); }
+      return r.arrayBuffer();
+    }),
+  ]);
+  const t1 = performance.now();
+  pyodide.unpackArchive(zip, "zip", {extractDir: "/home/pyodide/chainrule"});
+  pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide/chainrule')");
+  app = pyodide.pyimport("app");
+  app.use_graphviz((source, engine, format) => viz.renderString(source, {engine, format}));
+  const t2 = performance.now();
+  postMessage({ready: {load_ms: t1 - t0, import_ms: t2 - t1, python: pyodide.runPython("sys.version.split()[0]"),
+                       graphviz: viz.graphvizVersion}});
+}
+
+function trainChunk() {
+  if (!training.on) { return; }
+  const result = app.train_for(UPDATE_MS * 0.8);
+  postMessage({training: result});
+  if (JSON.parse(result).ok === false) { training.on = false; return; }
+  training.timer = setTimeout(trainChunk, 0);  // let a pause message in between chunks
+}
+
+const ready = start().catch((error) => postMessage({failed: String(error && error.message || error)}));
+
+self.onmessage = async (event) => {
+  await ready;
+  const msg = event.data;
+  if (app === null) { return; }
+  if (msg.train !== undefined) {
+    clearTimeout(training.timer);
+    training.on = false;
+    if (msg.train === "start") {
+      const result = app.train_start(JSON.stringify(msg.options));
+      postMessage({training: result});
+      if (JSON.parse(result).ok && msg.options.run !== false) { training.on = true; trainChunk(); }
+    } else if (msg.train === "resume") {
+      training.on = true;
+      trainChunk();
+    }
+    return;
+  }
+  let result;
+  try {
+    result = app[msg.call](...(msg.args || []));
+  } catch (error) {
+    result = JSON.stringify({ok: false, error: String(error && error.message || error)});
+  }
+  postMessage({id: msg.id, result});
+};
