@@ -49,7 +49,7 @@ def use_graphviz(render) -> None:
         pieces = [input] if input is not None else list(input_lines or [])
         source = "".join(p.decode("utf-8") if isinstance(p, bytes) else p for p in pieces)
         try:
-            out = str(render(source, engine, fmt))
+            out = viz(render, source, engine, fmt)
         except Exception as failed:  # viz.js says what Graphviz said
             raise execute.CalledProcessError(1, cmd, output=b"", stderr=str(failed).encode()) from None
         if encoding:
@@ -57,6 +57,15 @@ def use_graphviz(render) -> None:
         return subprocess.CompletedProcess(cmd, 0, stdout=out.encode("utf-8"), stderr=b"")
 
     execute.run_check = run_check
+
+
+def viz(render, source: str, engine: str, fmt: str) -> str:
+    """``render``'s output, as the ``dot`` program would print it: viz.js writes the line breaks
+    inside JSON strings (a node's tooltip) as they are, which strict JSON refuses."""
+    out = str(render(source, engine, fmt))
+    if fmt == "json":
+        out = json.dumps(json.loads(out, strict=False))
+    return out
 
 
 # -- the expression ----------------------------------------------------------------------

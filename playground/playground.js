@@ -332,6 +332,18 @@ function drawLoss() {
   ctx.stroke();
 }
 window.trainingUpdates = () => updates.slice();
+// Every address the page, its worker and the player asked for (the tests check they are all local).
+async function resources() {
+  const fromWorker = await new Promise((resolve) => {
+    const id = nextId++;
+    waiting.set(id, resolve);
+    worker.postMessage({id, resources: true});
+  }).then((text) => JSON.parse(text));
+  const player = $("player").contentWindow;
+  const fromPlayer = player ? player.performance.getEntriesByType("resource").map((e) => e.name) : [];
+  return [...performance.getEntriesByType("resource").map((e) => e.name), ...fromWorker, ...fromPlayer];
+}
+window.playground = {call, run, resources};  // for the tests and the benchmark
 
 // -- start: the code from the link (shown, not run), else the first example (run) ------------------------
 const linked = codeInAddress();

@@ -3,6 +3,7 @@
 // (Graphviz in WebAssembly), which every drawing goes through.
 //
 // Messages in:  {id, call, args}  -> app.<call>(...args), answered {id, result} (JSON text)
+//               {id, resources: true} -> the addresses this worker fetched (JSON text)
 //               {train: "start", options} / {train: "pause"} / {train: "resume"}
 // Messages out: {ready: {...timings}}, {failed: message}, {id, result}, {training: JSON text}
 import {loadPyodide} from "./pyodide.mjs";
@@ -45,6 +46,10 @@ const ready = start().catch((error) => postMessage({failed: String(error && erro
 self.onmessage = async (event) => {
   await ready;
   const msg = event.data;
+  if (msg.resources) {  // every address this worker has asked for (the tests check they are all local)
+    postMessage({id: msg.id, result: JSON.stringify(performance.getEntriesByType("resource").map((e) => e.name))});
+    return;
+  }
   if (app === null) { return; }
   if (msg.train !== undefined) {
     clearTimeout(training.timer);
