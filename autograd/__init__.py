@@ -15,21 +15,10 @@ from .modes import detect_anomaly, no_grad
 from .paths import Path, count_paths, explain_paths, paths
 from .player import Player, animate, step_slider
 from .steps import Contribution, ForwardStep, Step, backward_steps, forward_steps
+from .tape import Tape, trace
 from .text import format_number
 from .transforms import count_multiplications, hvp, jacobian, jvp, value_and_grad, vjp
 from .value import MASKED, Op, Parameter, Value
-
-
-
-def __getattr__(name: str):
-    # The tape replays graphs with numpy; it is imported on first use, so the scalar engine
-    # imports where numpy is missing (Pyodide, in a browser).
-    if name in ("Tape", "trace"):
-        from . import tape
-
-        return getattr(tape, name)
-    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
-
 
 __all__ = [
     "MASKED",

@@ -13,17 +13,17 @@ the data is written with ``where`` and ``mask``, which choose per element on arr
 
 On arrays the values are numpy's: ``exp`` and ``tanh`` may differ from ``math``'s in the
 last bit, but inf, nan, signed zeros and the choices at kinks are the same. Callers on
-arrays silence numpy's warnings about them (``np.errstate``), as the tape does.
+arrays silence numpy's warnings about them (``np.errstate``), as the tape does. Without numpy
+there are no arrays, and every function here computes on floats and Values alone.
 """
 
 from __future__ import annotations
 
 import math
 
-try:  # arrays are the tape's; the scalar engine runs without numpy (Pyodide, in a browser, has none)
-    import numpy as np
-except ImportError:
-    np = None
+from .optional import numpy_or_none
+
+np = numpy_or_none()
 
 inf = math.inf
 nan = math.nan
@@ -41,8 +41,12 @@ def _is_float(x) -> bool:
     return isinstance(x, (float, int))
 
 
-def _is_array(x) -> bool:
-    return np is not None and isinstance(x, np.ndarray)
+if np is None:
+    def _is_array(x) -> bool:
+        return False
+else:
+    def _is_array(x) -> bool:
+        return isinstance(x, np.ndarray)
 
 
 def value_of(x):

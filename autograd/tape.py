@@ -23,21 +23,24 @@ abs's sign, the masks of ``**``). What ``fn`` decides in Python from ``.data`` i
 The tape replays what ``fn`` did on the example. ``trace`` replays the example and checks
 every node and every edge against the recorded graph; ``tape.verify(*batch)`` runs ``fn``
 again on other samples and refuses a graph that differs.
+
+The tape needs numpy; without it ``trace`` raises ``autograd.optional.NumpyMissing``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence, Set
 
-import numpy as np
-
 from . import ops
 from .backprop import _one_pass_at_a_time, contribution
 from .forward import _joint_order
+from .optional import numpy_or_none, require_numpy
 from .scalar import MASKED, Masked
 from .value import Parameter, Value, _is_number, _Mode
 
 __all__ = ["Tape", "trace"]
+
+np = numpy_or_none()  # required by trace and Tape, so that the rest of autograd runs without it
 
 # A replayed number agrees with the recorded one to this share of its size (or, for a sum,
 # of the sum of its terms' sizes). Bit for bit is out of reach: numpy's exp and tanh differ
@@ -57,6 +60,7 @@ def trace(fn: Callable, *example_inputs) -> Tape:
     has no forward formula), naming it, and ``ValueError`` if the replay of the example
     differs from the recorded graph.
     """
+    require_numpy("autograd.trace (the tape)")
     if not callable(fn):
         raise TypeError(f"trace needs a function to call, got {type(fn).__name__}")
     if not example_inputs:
@@ -215,6 +219,7 @@ class Tape:
     """
 
     def __init__(self, fn: Callable, inputs: tuple, result):
+        require_numpy("autograd.Tape")
         self.fn = fn
         self.inputs = inputs
         self.outputs = _outputs(result)

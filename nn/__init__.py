@@ -8,9 +8,18 @@ weights on connections; ``animate_network`` steps its backward pass a layer at a
 ``fit(..., record=k)`` keeps a training run as frames (``nn.recording``), which
 ``nn.training_view`` draws, plays, saves and shows live. ``to_torch`` and ``from_torch``
 bridge to PyTorch both ways (torch stays optional).
+
+numpy is optional too: without it (in the browser, through Pyodide) neurons, layers, MLPs,
+losses, optimizers, the 2-D toy datasets and ``fit`` run in pure Python and give the same
+numbers; ``nn.matrix``, ``nn.training_view``, the digits, ``engine="tape"`` and recordings
+raise ``autograd.optional.NumpyMissing``, which names numpy.
 """
 
-from . import batch_loss, data, losses, matrix, optim, recording, training_view
+import importlib
+
+from autograd.optional import numpy_or_none
+
+from . import batch_loss, data, losses, optim, recording
 from .io import load, save
 from .layers import ACTIVATIONS, MLP, Layer, Neuron
 from .module import Module
@@ -19,6 +28,18 @@ from .optim import SGD, Adam
 from .recording import Recording
 from .torch_bridge import from_torch, save_torch, to_torch
 from .train import LOSSES, History, evaluate, fit, predict
+
+# The modules that need numpy: imported here when numpy is, else on first use (which then
+# raises the error naming numpy).
+_NEED_NUMPY = ("matrix", "training_view")
+if numpy_or_none() is not None:
+    from . import matrix, training_view
+
+
+def __getattr__(name: str):
+    if name in _NEED_NUMPY:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "ACTIVATIONS",
@@ -49,3 +70,5 @@ __all__ = [
     "to_torch",
     "training_view",
 ]
+if numpy_or_none() is None:  # so that `from nn import *` works without numpy
+    __all__ = [name for name in __all__ if name not in _NEED_NUMPY]

@@ -35,7 +35,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import graphviz
-import numpy as np
+
+from autograd.optional import require_numpy
 
 from . import data, plots
 from .io import save
@@ -46,6 +47,8 @@ from .recording import kept_epochs
 from .training_view import MAX_PAGE_BYTES, page_bytes
 from .optim import SGD, Adam, Optimizer
 from .train import ENGINES, LOSSES, History, evaluate, fit, predict, sample_losses, targets_for
+
+np = require_numpy("the nn command line")
 
 # Per dataset: its size and classes, the loss that suits its class count, the hidden layers,
 # and enough epochs (of mini-batches of 32, Adam at lr 0.01) to fit it: moons reaches 1.000

@@ -12,33 +12,52 @@ downloaded. ``train_test_split`` holds out a stratified, seeded test set.
 
 Losses that want other targets get them from the labels: ``signed_labels(y)`` gives the -1/+1
 labels of ``nn.losses.hinge``; ``cross_entropy`` takes the class indices as they are.
+
+Without numpy (in the browser, through Pyodide) the toy sets, ``signed_labels`` and
+``train_test_split`` still work and give the same numbers: ``X`` is then a list of tuples of
+floats and ``y`` a list of ints, drawn by ``nn.pcg64`` (numpy's generator in pure Python)
+from an int seed or ``None``. Each toy set below computes its points twice, with numpy and
+in pure Python, with the same float operations in the same order. ``load_digits`` needs numpy.
 """
 
 from __future__ import annotations
 
 import gzip
 import math
-from numbers import Real
+from numbers import Integral, Real
 from pathlib import Path
 
-import numpy as np
+from autograd.optional import numpy_or_none, require_numpy
 
-__all__ = ["DATASETS", "DIGIT_SHAPE", "load_digits", "make_blobs", "make_circles", "make_moons", "make_spirals",
-           "make_xor", "signed_labels", "train_test_split"]
+from . import pcg64
 
-Seed = int | np.random.Generator | None
+np = numpy_or_none()
+
+__all__ = ["DATASETS", "DIGIT_SHAPE", "default_rng", "load_digits", "make_blobs", "make_circles", "make_moons",
+           "make_spirals", "make_xor", "signed_labels", "train_test_split"]
+
+Seed = "int | numpy.random.Generator | None"
 
 
-def _rng(seed: Seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
+def default_rng(seed=None):
+    """``numpy.random.default_rng(seed)``; without numpy, its pure-Python twin
+    ``nn.pcg64.Generator(seed)`` (an int seed or ``None``), which draws the same numbers."""
+    if np is None:
+        return pcg64.Generator(seed)
+    return np.random.default_rng(seed)
+
+
+def _rng(seed: Seed):
+    if np is not None and isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
+    if seed is None or (isinstance(seed, Integral) and not isinstance(seed, bool)):
+        return default_rng(seed)
+    expected = "an int or None (no numpy here)" if np is None else "an int, a numpy Generator or None"
+    raise TypeError(f"seed must be {expected}, got {type(seed).__name__}")
 
 
 def _count(n, name: str, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+    if isinstance(n, bool) or not isinstance(n, Integral):
         raise TypeError(f"{name} must be an int, got {type(n).__name__}")
     if n < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {n}")
@@ -58,7 +77,7 @@ def _split(n: int, k: int) -> list[int]:
     return [n // k + (j < n % k) for j in range(k)]
 
 
-def _finish(parts: list[np.ndarray], noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _finish(parts: list, noise: float, rng):
     """Stack the classes' points, label them by part, add noise and shuffle."""
     X = np.concatenate(parts).astype(np.float64)
     y = np.concatenate([np.full(len(p), j, dtype=np.int64) for j, p in enumerate(parts)])
@@ -67,14 +86,51 @@ def _finish(parts: list[np.ndarray], noise: float, rng: np.random.Generator) -> 
     return X[order], y[order]
 
 
-def _arc(t: np.ndarray, radius: float = 1.0) -> np.ndarray:
+def _arc(t, radius: float = 1.0):
     return radius * np.column_stack([np.cos(t), np.sin(t)])
+
+
+# The same in pure Python, points as (x, y) tuples: the float operations numpy does.
+
+def _py_finish(parts: list[list[tuple]], noise: float, rng: pcg64.Generator) -> tuple[list[tuple], list[int]]:
+    X = [p for part in parts for p in part]
+    y = [j for j, part in enumerate(parts) for _ in part]
+    if noise > 0.0:
+        shifts = rng.normal(0.0, noise, 2 * len(X))
+        X = [(a + shifts[2 * i], b + shifts[2 * i + 1]) for i, (a, b) in enumerate(X)]
+    order = rng.permutation(len(y))
+    return [X[i] for i in order], [y[i] for i in order]
+
+
+def _py_linspace(start: float, stop: float, num: int, endpoint: bool = True) -> list[float]:
+    """``np.linspace``: ``i * step + start``, the last point ``stop`` itself."""
+    div = num - 1 if endpoint else num
+    delta = stop - start
+    step = delta / div if div > 0 else math.nan
+    if div <= 0:
+        ts = [i * delta for i in range(num)]
+    elif step == 0.0:
+        ts = [i / div * delta for i in range(num)]
+    else:
+        ts = [i * step for i in range(num)]
+    ts = [t + start for t in ts]
+    if endpoint and num > 1:
+        ts[-1] = stop
+    return ts
+
+
+def _py_arc(ts: list[float], radius: float = 1.0) -> list[tuple[float, float]]:
+    return [(radius * math.cos(t), radius * math.sin(t)) for t in ts]
 
 
 def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's layout): the upper one is class 0."""
     n_samples, noise, rng = _count(n_samples, "n_samples", 2), _nonnegative(noise, "noise"), _rng(seed)
     n_upper, n_lower = _split(n_samples, 2)
+    if np is None:
+        upper = _py_arc(_py_linspace(0.0, math.pi, n_upper))
+        lower = [(1.0 - a, 0.5 - b) for a, b in _py_arc(_py_linspace(0.0, math.pi, n_lower))]
+        return _py_finish([upper, lower], noise, rng)
     upper = _arc(np.linspace(0.0, math.pi, n_upper))
     lower = np.array([1.0, 0.5]) - _arc(np.linspace(0.0, math.pi, n_lower))
     return _finish([upper, lower], noise, rng)
@@ -88,6 +144,10 @@ def make_circles(n_samples: int = 100, noise: float = 0.05, factor: float = 0.5,
     if not factor < 1.0:
         raise ValueError(f"factor must be < 1 (the inner circle's radius), got {factor!r}")
     n_outer, n_inner = _split(n_samples, 2)
+    if np is None:
+        outer = _py_arc(_py_linspace(0.0, 2 * math.pi, n_outer, endpoint=False))
+        inner = _py_arc(_py_linspace(0.0, 2 * math.pi, n_inner, endpoint=False), factor)
+        return _py_finish([outer, inner], noise, rng)
     outer = _arc(np.linspace(0.0, 2 * math.pi, n_outer, endpoint=False))
     inner = _arc(np.linspace(0.0, 2 * math.pi, n_inner, endpoint=False), factor)
     return _finish([outer, inner], noise, rng)
@@ -106,9 +166,14 @@ def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.05,
         raise ValueError(f"n_samples must be at least n_classes ({n_classes}), got {n_samples}")
     parts = []
     for j, m in enumerate(_split(n_samples, n_classes)):
+        if np is None:
+            rs = _py_linspace(0.1, 1.0, m)
+            arc = _py_arc([2 * math.pi * (j / n_classes + turns * r) for r in rs])
+            parts.append([(r * a, r * b) for r, (a, b) in zip(rs, arc)])
+            continue
         r = np.linspace(0.1, 1.0, m)
         parts.append(r[:, None] * _arc(2 * math.pi * (j / n_classes + turns * r)))
-    return _finish(parts, noise, rng)
+    return _py_finish(parts, noise, rng) if np is None else _finish(parts, noise, rng)
 
 
 def make_xor(n_samples: int = 100, noise: float = 0.05, seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
@@ -118,8 +183,12 @@ def make_xor(n_samples: int = 100, noise: float = 0.05, seed: Seed = None) -> tu
     parts = []
     for j, m in enumerate(_split(n_samples, 2)):
         sign = rng.choice([-1.0, 1.0], m)
+        if np is None:
+            u = rng.uniform(0.0, 1.0, 2 * m)
+            parts.append([(u[2 * i] * s, u[2 * i + 1] * (s if j == 0 else -s)) for i, s in enumerate(sign)])
+            continue
         parts.append(rng.uniform(0.0, 1.0, (m, 2)) * np.column_stack([sign, sign if j == 0 else -sign]))
-    return _finish(parts, noise, rng)
+    return _py_finish(parts, noise, rng) if np is None else _finish(parts, noise, rng)
 
 
 def make_blobs(n_samples: int = 150, n_classes: int = 3, noise: float = 0.4,
@@ -131,13 +200,22 @@ def make_blobs(n_samples: int = 150, n_classes: int = 3, noise: float = 0.4,
     noise = _nonnegative(noise, "noise")
     if n_samples < n_classes:
         raise ValueError(f"n_samples must be at least n_classes ({n_classes}), got {n_samples}")
+    if np is None:
+        centres = _py_arc([2 * math.pi * j / n_classes for j in range(n_classes)], 2.0)
+        parts = [[centres[j]] * m for j, m in enumerate(_split(n_samples, n_classes))]
+        return _py_finish(parts, noise, rng)
     centres = _arc(2 * math.pi * np.arange(n_classes) / n_classes, 2.0)
     parts = [np.repeat(centres[j : j + 1], m, axis=0) for j, m in enumerate(_split(n_samples, n_classes))]
     return _finish(parts, noise, rng)
 
 
-def signed_labels(y) -> np.ndarray:
-    """0/1 class labels as the -1.0/+1.0 labels ``nn.losses.hinge`` expects."""
+def signed_labels(y):
+    """0/1 class labels as the -1.0/+1.0 labels ``nn.losses.hinge`` expects (a list without numpy)."""
+    if np is None:
+        y = list(y)
+        if not set(y) <= {0, 1}:
+            raise ValueError(f"signed_labels expects 0/1 labels, got values {sorted(set(y))}")
+        return [1.0 if label == 1 else -1.0 for label in y]
     y = np.asarray(y)
     if y.size and not np.isin(y, (0, 1)).all():
         raise ValueError(f"signed_labels expects 0/1 labels, got values {sorted(set(np.unique(y).tolist()))}")
@@ -154,8 +232,9 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
 
     Each row of ``X`` is one 8x8 image, row by row (``X[i].reshape(DIGIT_SHAPE)``), its pixels
     the counts 0..16 of the original data divided by 16, so they lie in [0, 1]. The rows come
-    in the file's order (not shuffled); ``train_test_split`` shuffles.
+    in the file's order (not shuffled); ``train_test_split`` shuffles. Needs numpy.
     """
+    np = require_numpy("nn.data.load_digits")
     with gzip.open(_DIGITS_FILE, "rt", encoding="ascii") as f:
         table = np.loadtxt(f, delimiter=",", dtype=np.int64, ndmin=2)
     width = DIGIT_SHAPE[0] * DIGIT_SHAPE[1] + 1
@@ -192,17 +271,23 @@ def train_test_split(X, y, test_fraction: float = 0.2,
     samples of a class go to it is drawn from ``seed``, and both parts are shuffled. The same
     ``seed`` always gives the same split.
     """
-    X, y = np.asarray(X), np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"y must be a 1-D array of labels, got shape {y.shape}")
-    if X.ndim == 0 or len(X) != len(y):
-        raise ValueError(f"X must have one row per label ({len(y)}), got shape {X.shape}")
+    if np is None:
+        if len(X) != len(y):
+            raise ValueError(f"X must have one row per label ({len(y)}), got {len(X)} rows")
+    else:
+        X, y = np.asarray(X), np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"y must be a 1-D array of labels, got shape {y.shape}")
+        if X.ndim == 0 or len(X) != len(y):
+            raise ValueError(f"X must have one row per label ({len(y)}), got shape {X.shape}")
     test_fraction, rng = _fraction(test_fraction, "test_fraction"), _rng(seed)
     n = len(y)
     n_test = math.floor(test_fraction * n + 0.5)
     if not 0 < n_test < n:
         raise ValueError(f"test_fraction {test_fraction!r} of {n} samples gives a test set of {n_test} "
                          f"and a training set of {n - n_test}: both need at least one sample")
+    if np is None:
+        return _py_split(list(X), list(y), n_test, rng)
     classes, counts = np.unique(y, return_counts=True)
     test_parts = []
     for label, k in zip(classes, _per_class_quota(counts, n_test)):
@@ -211,6 +296,27 @@ def train_test_split(X, y, test_fraction: float = 0.2,
     is_test[np.concatenate(test_parts)] = True
     train, test = rng.permutation(np.flatnonzero(~is_test)), rng.permutation(np.flatnonzero(is_test))
     return X[train], X[test], y[train], y[test]
+
+
+def _py_split(X: list, y: list, n_test: int, rng: pcg64.Generator) -> tuple[list, list, list, list]:
+    """``train_test_split`` in pure Python: the same quotas, draws and order."""
+    classes = sorted(set(y))
+    counts = [y.count(label) for label in classes]
+    shares = [c * (n_test / sum(counts)) for c in counts]
+    quota = [math.floor(share) for share in shares]
+    by_remainder = sorted(range(len(classes)), key=lambda j: -(shares[j] - quota[j]))  # stable, as numpy's
+    for j in by_remainder[: n_test - sum(quota)]:
+        quota[j] += 1
+    is_test = [False] * len(y)
+    for label, k in zip(classes, quota):
+        members = [i for i, c in enumerate(y) if c == label]
+        rng.shuffle(members)
+        for i in members[:k]:
+            is_test[i] = True
+    train, test = [i for i, t in enumerate(is_test) if not t], [i for i, t in enumerate(is_test) if t]
+    rng.shuffle(train)
+    rng.shuffle(test)
+    return [X[i] for i in train], [X[i] for i in test], [y[i] for i in train], [y[i] for i in test]
 
 
 # name -> generator, for the command line.

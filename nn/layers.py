@@ -19,11 +19,10 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
-from numbers import Real
-
-import numpy as np
+from numbers import Integral, Real
 
 from autograd import Parameter, Value, ops
+from autograd.optional import is_ndarray
 
 from .module import Module
 
@@ -58,7 +57,7 @@ def make_rng(seed: Seed) -> random.Random:
         return seed
     if seed is None:
         return random.Random()
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+    if isinstance(seed, Integral) and not isinstance(seed, bool):
         return random.Random(int(seed))
     raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
 
@@ -70,7 +69,7 @@ def init_bound(nin: int, activation: str) -> float:
 
 
 def _check_size(n, name: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+    if isinstance(n, bool) or not isinstance(n, Integral):
         raise TypeError(f"{name} must be a positive int, got {type(n).__name__}")
     if n < 1:
         raise ValueError(f"{name} must be a positive int, got {n}")
@@ -90,7 +89,7 @@ def as_inputs(x, nin: int, where: str, names: Sequence[str] | None = None) -> tu
     ``x`` may be a sequence of numbers or Values, or a 1-D numpy array. A set has no order
     and a dict would give its keys, so both are refused.
     """
-    if isinstance(x, np.ndarray):
+    if is_ndarray(x):
         if x.ndim != 1:
             raise ValueError(
                 f"{where} takes one sample, a 1-D array of {nin} numbers, got an array of shape {x.shape}"

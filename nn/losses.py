@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
 
-import numpy as np
-
 from autograd import Value, ops, scalar
+from autograd.optional import is_ndarray
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge", "l2", "mse"]
 
@@ -23,7 +22,7 @@ def _is_scalar(x) -> bool:
 
 
 def _as_list(x, name: str, where: str) -> list:
-    if isinstance(x, np.ndarray):
+    if is_ndarray(x):
         return x.tolist()
     if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
         raise TypeError(f"{where}: {name} must be a number, a Value or a sequence, got {type(x).__name__}")
@@ -121,7 +120,7 @@ def _one_cross_entropy(logits: Sequence, c, where: str) -> Value:
     if not zs:
         raise ValueError(f"{where}: logits is empty")
     zs = [z if isinstance(z, Value) else Value(z) for z in zs]
-    if isinstance(c, (Sequence, np.ndarray)) and not isinstance(c, (str, bytes)):
+    if (isinstance(c, Sequence) or is_ndarray(c)) and not isinstance(c, (str, bytes)):
         # -sum_j t_j log softmax(z)_j = logsumexp(z) sum(t) - t . z; with a one-hot t, the
         # value below (t . z is z_c), as a sum over the classes a traced loss can replay.
         ps = _probabilities(c, len(zs), where)

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
 from autograd import scalar
+from autograd.optional import require_numpy
 
 from .layers import LEAKY_RELU_SLOPE, MLP
 
 __all__ = ["forward", "gradients", "layer_outputs", "sample_losses", "weights"]
+
+np = require_numpy("nn.matrix")
 
 Array = np.ndarray
 

@@ -3,20 +3,60 @@
 An optimizer holds a list of parameters and reads their ``.grad`` in ``step()``. ``lr`` is a
 plain attribute, so a schedule is one assignment per epoch. A step computes every
 parameter's update at once with numpy, element by element: the same float operations, in
-the same order, as a loop over the parameters would do.
+the same order, as a loop over the parameters would do. Without numpy the same formulas run on
+``FloatVector``s, lists of floats with numpy's element-wise arithmetic, and give the same numbers.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable
 from numbers import Real
 
-import numpy as np
-
 from autograd import Value
+from autograd.optional import numpy_or_none
 
-__all__ = ["Adam", "Optimizer", "SGD"]
+__all__ = ["Adam", "FloatVector", "Optimizer", "SGD"]
+
+np = numpy_or_none()
+
+
+class FloatVector(list):
+    """A list of floats with element-wise ``+ - * /`` (with a number or an equally long
+    vector), as numpy arrays of float64 compute them: what the optimizers' formulas run on
+    where numpy is missing. Each element goes through the same IEEE operations as in numpy."""
+
+    def _apply(self, other, op):
+        if isinstance(other, list):
+            return FloatVector(map(op, self, other))
+        return FloatVector(op(a, other) for a in self)
+
+    def _apply_reflected(self, other, op):
+        return FloatVector(op(other, a) for a in self)
+
+    def __add__(self, other): return self._apply(other, operator.add)
+    def __radd__(self, other): return self._apply_reflected(other, operator.add)
+    def __sub__(self, other): return self._apply(other, operator.sub)
+    def __rsub__(self, other): return self._apply_reflected(other, operator.sub)
+    def __mul__(self, other): return self._apply(other, operator.mul)
+    def __rmul__(self, other): return self._apply_reflected(other, operator.mul)
+    def __truediv__(self, other): return self._apply(other, operator.truediv)
+    def __rtruediv__(self, other): return self._apply_reflected(other, operator.truediv)
+
+    def tolist(self) -> list[float]:
+        return list(self)
+
+
+def _floats(values) -> FloatVector:
+    """The values as float64s: a numpy array, or a ``FloatVector`` without numpy."""
+    if np is None:
+        return FloatVector(float(v) for v in values)
+    return np.array(list(values), dtype=np.float64)
+
+
+def _sqrt(x):
+    return FloatVector(map(math.sqrt, x)) if np is None else np.sqrt(x)
 
 
 def _hyper(value, name: str, low: float = 0.0, high: float = math.inf, *,
@@ -53,13 +93,13 @@ class Optimizer:
         self.lr = _hyper(lr, "lr")
         self.weight_decay = _hyper(weight_decay, "weight_decay")
 
-    def _decayed(self, grads: np.ndarray, data: np.ndarray) -> np.ndarray:
+    def _decayed(self, grads, data):
         """``grad + weight_decay * p`` for every parameter (the gradient of ``loss + weight_decay/2 * sum(p**2)``)."""
         wd = self.weight_decay
         return grads if wd == 0.0 else grads + wd * data
 
-    def _data(self) -> np.ndarray:
-        return np.array([p.data for p in self.params], dtype=np.float64)
+    def _data(self):
+        return _floats(p.data for p in self.params)
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0 before the next ``backward()``."""
@@ -69,18 +109,18 @@ class Optimizer:
     def step(self) -> None:
         """One update of every parameter from its current ``.grad``."""
         data = self._data()
-        new = self.update(data, np.array([p.grad for p in self.params], dtype=np.float64))
+        new = self.update(data, _floats(p.grad for p in self.params))
         for p, value in zip(self.params, new.tolist()):
             p.data = value
 
-    def update(self, data: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    def update(self, data, grads):
         """What ``step`` does, on arrays: the parameters after one step from values ``data``
         with gradients ``grads`` (both in the order of ``params``). It advances the
         optimizer's state (momentum, moments) as ``step`` does, and leaves the Values alone:
         for loops that keep the parameters in an array between steps (``nn.fit`` on the tape)."""
         return data - self._steps(self._decayed(grads, data))
 
-    def _steps(self, grads: np.ndarray) -> np.ndarray:
+    def _steps(self, grads):
         """What each parameter moves down by, given its gradient (weight decay included)."""
         raise NotImplementedError
 
@@ -105,9 +145,9 @@ class SGD(Optimizer):
         if nesterov and self.momentum == 0.0:
             raise ValueError("nesterov momentum needs momentum > 0, got momentum=0.0")
         self.nesterov = nesterov
-        self.buffers: np.ndarray | None = None
+        self.buffers = None
 
-    def _steps(self, grads: np.ndarray) -> np.ndarray:
+    def _steps(self, grads):
         mu = self.momentum
         steps = grads
         if mu != 0.0:
@@ -137,14 +177,14 @@ class Adam(Optimizer):
         # eps > 0 keeps m / (sqrt(v) + eps) finite where v is 0 (a parameter with no gradient yet).
         self.eps = _hyper(eps, "eps", low_open=True)
         self.t = 0
-        self.m = np.zeros(len(self.params))
-        self.v = np.zeros(len(self.params))
+        self.m = _floats(0.0 for _ in self.params)
+        self.v = _floats(0.0 for _ in self.params)
 
-    def _steps(self, grads: np.ndarray) -> np.ndarray:
+    def _steps(self, grads):
         beta1, beta2 = self.betas
         self.t += 1
         step_size = self.lr / (1.0 - beta1**self.t)
         correction2 = math.sqrt(1.0 - beta2**self.t)
         self.m = beta1 * self.m + (1.0 - beta1) * grads
         self.v = beta2 * self.v + (1.0 - beta2) * grads * grads
-        return step_size * self.m / (np.sqrt(self.v) / correction2 + self.eps)
+        return step_size * self.m / (_sqrt(self.v) / correction2 + self.eps)

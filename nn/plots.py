@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
+from autograd.optional import require_numpy
 
 from .matrix import forward
 from .module import Module
 from .train import History
+
+np = require_numpy("nn.plots")
 
 _CLASS_COLORS = ["#2563eb", "#f97316", "#16a34a", "#a855f7", "#dc2626", "#0891b2", "#ca8a04", "#db2777"]
 _TRAIN, _TEST, _MISTAKE = "#2563eb", "#f97316", "#dc2626"

@@ -9,7 +9,7 @@ with the layer-wise numpy forward pass of ``nn.matrix`` (one matrix product per 
 the whole grid), which gives what the model's own forward pass gives, to rounding.
 
 Nothing here draws: ``nn.training_view`` turns a recording into pictures, a player page and
-a GIF, and shows it live in Jupyter.
+a GIF, and shows it live in Jupyter. Recording needs numpy; the argument checks do not.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+from autograd.optional import numpy_or_none, require_numpy
 
 from .layers import MLP
-from .matrix import layer_outputs, sample_losses
+
+np = numpy_or_none()
 
 __all__ = ["GRID_POINTS", "Frame", "Recording", "check_record", "kept_epochs", "unit_names"]
 
@@ -94,6 +95,7 @@ class Recording:
 
     def __init__(self, model: MLP, X: np.ndarray, y: np.ndarray, validation, loss: str, threshold: float,
                  every: int, epochs: int):
+        require_numpy("fit(record=...) (a recording)")
         self.every, self.epochs, self.loss, self.threshold = every, epochs, loss, threshold
         self._kept = frozenset(kept_epochs(epochs, every))
         self.config = model.config()
@@ -129,6 +131,8 @@ class Recording:
         return frame
 
     def _frame(self, model: MLP, epoch: int, history) -> Frame:
+        from .matrix import layer_outputs, sample_losses  # numpy's, loaded with the first frame
+
         outputs = layer_outputs(model, self.X)[-1]
         val_predictions = None if self.X_val is None else self._classes(layer_outputs(model, self.X_val)[-1])
         unit_maps = None

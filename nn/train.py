@@ -22,6 +22,11 @@ rounding, many times faster. Each sample's target is then an input of the traced
 class as its one-hot row, for cross-entropy), and the model is checked to build the same
 graph for the first samples (``Tape.verify``): a model whose graph depends on its input's
 values cannot be traced.
+
+Without numpy (in the browser, through Pyodide) ``fit``, ``evaluate`` and ``predict`` take
+``X`` as a list of rows and ``y`` as a list of ints (as ``nn.data`` then returns them), shuffle
+with ``nn.pcg64`` and give the same numbers; ``engine="tape"`` and ``record`` need numpy.
+Without tqdm, ``fit`` shows no progress bar.
 """
 
 from __future__ import annotations
@@ -30,20 +35,25 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import numpy as np
-from tqdm import tqdm
+from numbers import Integral, Real
 
 from autograd import Value, no_grad, trace
+from autograd.optional import is_ndarray, numpy_or_none, require_numpy
 
 from . import batch_loss, losses
-from .data import signed_labels
+from .data import default_rng
 from .layers import MLP, Layer, Neuron
 from .module import Module
 from .optim import Adam, Optimizer
 from .recording import Recording, check_record
 
 __all__ = ["ENGINES", "LOSSES", "History", "evaluate", "fit", "predict", "sample_losses"]
+
+np = numpy_or_none()
+try:
+    from tqdm import tqdm
+except ImportError:  # no progress bar then
+    tqdm = None
 
 LOSSES = ("hinge", "binary_cross_entropy", "cross_entropy", "mse")
 ENGINES = ("scalar", "tape")
@@ -76,41 +86,79 @@ class History:
     recording: Recording | None = None
 
 
-def _check_data(X, y, model: Module, name: str = "") -> tuple[list[tuple], np.ndarray, int]:
-    """Rows of X as tuples of floats, the labels, and the model's number of outputs."""
-    X, y = np.asarray(X), np.asarray(y)
-    if X.ndim != 2 or not np.issubdtype(X.dtype, np.number):
-        raise ValueError(f"X{name} must be a 2-D numeric array (samples x features), got shape {X.shape} of {X.dtype}")
-    if y.shape != (len(X),) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y{name} must be a 1-D int array of {len(X)} class labels, got shape {y.shape} of {y.dtype}")
-    if len(X) == 0:
-        raise ValueError(f"X{name} is empty")
-    rows = [tuple(r) for r in X.astype(np.float64).tolist()]
+def _check_data(X, y, model: Module, name: str = "") -> tuple[list[tuple], "np.ndarray | list[int]", int]:
+    """Rows of X as tuples of floats, the labels (a list without numpy), and the model's
+    number of outputs."""
+    if np is None:
+        rows, y = _check_lists(X, y, name)
+    else:
+        X, y = np.asarray(X), np.asarray(y)
+        if X.ndim != 2 or not np.issubdtype(X.dtype, np.number):
+            raise ValueError(f"X{name} must be a 2-D numeric array (samples x features), "
+                             f"got shape {X.shape} of {X.dtype}")
+        if y.shape != (len(X),) or not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"y{name} must be a 1-D int array of {len(X)} class labels, "
+                             f"got shape {y.shape} of {y.dtype}")
+        if len(X) == 0:
+            raise ValueError(f"X{name} is empty")
+        rows = [tuple(r) for r in X.astype(np.float64).tolist()]
     with no_grad():
         probe = model(rows[0])
     nout = 1 if isinstance(probe, Value) else len(probe)
     return rows, y, nout
 
 
-def targets_for(loss: str, y: np.ndarray, nout: int) -> list:
+def _rows(X, name: str = "") -> list[tuple]:
+    """X as tuples of floats where numpy is missing: X must be a list of equally long rows of numbers."""
+    if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
+        raise TypeError(f"X{name} must be a list of rows of numbers, got {type(X).__name__}")
+    rows = [tuple(r) for r in X]
+    if not rows:
+        raise ValueError(f"X{name} is empty")
+    width = len(rows[0])
+    for i, r in enumerate(rows):
+        if len(r) != width or not all(isinstance(v, Real) and not isinstance(v, bool) for v in r):
+            raise ValueError(f"X{name} must be rows of {width} numbers (samples x features), got row {i}: {r!r}")
+    return [tuple(float(v) for v in r) for r in rows]
+
+
+def _check_lists(X, y, name: str) -> tuple[list[tuple], list[int]]:
+    """``_check_data``'s checks where numpy is missing: X as ``_rows`` takes it, y a list of
+    int labels, one per row."""
+    rows = _rows(X, name)
+    labels = list(y)
+    if len(labels) != len(rows) or not all(isinstance(c, Integral) and not isinstance(c, bool) for c in labels):
+        raise ValueError(f"y{name} must be a list of {len(rows)} int class labels, got {len(labels)} items "
+                         f"of types {sorted({type(c).__name__ for c in labels})}")
+    return rows, [int(c) for c in labels]
+
+
+def _as_list(a) -> list:
+    """A numpy array or a sequence as a list of Python numbers."""
+    return a.tolist() if is_ndarray(a) else list(a)
+
+
+def targets_for(loss: str, y, nout: int) -> list:
     """The targets ``loss`` trains on, from class labels ``y`` (see the table above)."""
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
     k = 2 if nout == 1 else nout
-    if y.min() < 0 or y.max() >= k:
+    labels = _as_list(y)
+    if min(labels) < 0 or max(labels) >= k:
         raise ValueError(f"labels must be class indices in [0, {k}) for a model with {nout} outputs, "
-                         f"got labels from {y.min()} to {y.max()}")
+                         f"got labels from {min(labels)} to {max(labels)}")
     if loss in ("hinge", "binary_cross_entropy") and nout != 1:
         raise ValueError(f"loss {loss!r} needs a model with one output, this one has {nout}")
     if loss == "cross_entropy" and nout == 1:
         raise ValueError("loss 'cross_entropy' needs a model with one output per class (>= 2), this one has 1")
+    # the same numbers as numpy's where(y == 1, 1.0, -1.0), astype(float64) and eye(nout)[y]
     if loss == "hinge":
-        return signed_labels(y).tolist()
+        return [1.0 if c == 1 else -1.0 for c in labels]
     if loss == "cross_entropy":
-        return y.tolist()
+        return labels
     if nout == 1:
-        return y.astype(np.float64).tolist()
-    return np.eye(nout)[y].tolist()
+        return [float(c) for c in labels]
+    return [[1.0 if j == c else 0.0 for j in range(nout)] for c in labels]
 
 
 def _classify(output, threshold: float) -> int:
@@ -121,7 +169,7 @@ def _classify(output, threshold: float) -> int:
     return scores.index(max(scores))
 
 
-def _classify_rows(scores: np.ndarray, threshold: float) -> np.ndarray:
+def _classify_rows(scores, threshold: float):
     """``_classify`` for a batch of outputs from the tape, ``(B, outputs)``."""
     if scores.shape[1] == 1:
         return (scores[:, 0] > threshold).astype(np.int64)
@@ -131,9 +179,11 @@ def _classify_rows(scores: np.ndarray, threshold: float) -> np.ndarray:
 def _check_engine(engine) -> None:
     if not isinstance(engine, str) or engine not in ENGINES:
         raise ValueError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+    if engine == "tape":
+        require_numpy('engine="tape" (the batched replay)')
 
 
-def _tape_targets(loss: str, y: np.ndarray, nout: int) -> np.ndarray:
+def _tape_targets(loss: str, y, nout: int):
     """The targets as a batch input of the traced loss: a class as its one-hot row for
     cross-entropy, else ``targets_for``'s numbers."""
     if loss == "cross_entropy":
@@ -142,7 +192,7 @@ def _tape_targets(loss: str, y: np.ndarray, nout: int) -> np.ndarray:
     return np.asarray(targets_for(loss, y, nout), dtype=np.float64)
 
 
-def _trace_loss(model: Module, loss: str, rows: list[tuple], targets: np.ndarray):
+def _trace_loss(model: Module, loss: str, rows: list[tuple], targets):
     """The tape of one sample's ``[loss, *outputs]``, checked on the first samples."""
     loss_of = getattr(losses, loss)
 
@@ -178,16 +228,17 @@ class _Scorer:
         with no_grad():
             outputs = [self.model(r) for r in self.rows]
             value = _MEAN_LOSS[self.loss](outputs, self.targets).data
-        correct = sum(_classify(o, self.threshold) == label for o, label in zip(outputs, self.labels.tolist()))
+        correct = sum(_classify(o, self.threshold) == label for o, label in zip(outputs, _as_list(self.labels)))
         return value, correct / len(self.rows)
 
-    def sample_losses(self) -> np.ndarray:
-        """Each sample's own loss."""
+    def sample_losses(self):
+        """Each sample's own loss (a list without numpy)."""
         if self.tape is not None:
             return self.tape.forward(*self.batch)[:, 0].copy()
         mean_loss = _MEAN_LOSS[self.loss]
         with no_grad():
-            return np.array([mean_loss([self.model(r)], [t]).data for r, t in zip(self.rows, self.targets)])
+            values = [mean_loss([self.model(r)], [t]).data for r, t in zip(self.rows, self.targets)]
+        return values if np is None else np.array(values)
 
 
 def _check_fit_arguments(optimizer, epochs, batch_size, callback, validation, engine) -> None:
@@ -217,7 +268,7 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
     epoch visits mini-batches of that size, in an order shuffled by ``seed`` when
     ``shuffle``. ``validation=(X_val, y_val)`` is scored after every epoch (``val_loss``,
     ``val_accuracy``). ``progress`` shows a tqdm bar (``None``: only when stderr is a
-    terminal). ``callback(epoch, history)`` runs after every epoch. ``engine="tape"`` trains
+    terminal; never without tqdm). ``callback(epoch, history)`` runs after every epoch. ``engine="tape"`` trains
     on the traced graph, replayed over each batch with numpy (see the module docstring).
     Every argument is checked before the first epoch.
 
@@ -241,8 +292,8 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
         step = _scalar_step(model, _MEAN_LOSS[loss], rows, targets, optimizer, threshold)
     n = len(rows)
     batch_size = batch_size or n
-    rng = np.random.default_rng(seed)
-    labels = y.tolist()
+    rng = default_rng(seed)
+    labels = _as_list(y)
     show = sys.stderr.isatty() if progress is None else bool(progress)
     history = History()
     start = time.perf_counter()
@@ -254,9 +305,9 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
 
             live = LiveView(history.recording, start)
         _keep_frame(history, model, 0, live)
-    bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not show, dynamic_ncols=True)
+    bar = _progress(epochs, show)
     for epoch in bar:
-        order = rng.permutation(n).tolist() if shuffle and batch_size < n else range(n)
+        order = _as_list(rng.permutation(n)) if shuffle and batch_size < n else range(n)
         total, correct = 0.0, 0
         for first in range(0, n, batch_size):
             batch = order[first : first + batch_size]
@@ -283,6 +334,28 @@ def fit(model: Module, X, y, *, loss: str = "hinge", optimizer: Optimizer | None
         live.finish()
     history.seconds = time.perf_counter() - start
     return history
+
+
+class _NoBar:
+    """What ``fit`` needs of a tqdm bar, showing nothing: where tqdm is missing."""
+
+    def __init__(self, epochs: int):
+        self.epochs = epochs
+
+    def __iter__(self):
+        return iter(range(self.epochs))
+
+    def set_postfix(self, *args, **kwargs) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(epochs: int, show: bool):
+    if tqdm is None:
+        return _NoBar(epochs)
+    return tqdm(range(epochs), desc="fit", unit="epoch", disable=not show, dynamic_ncols=True)
 
 
 def _keep_frame(history: History, model: Module, epoch: int, live) -> None:
@@ -315,7 +388,7 @@ class _TapeSteps:
     without a loop over every parameter several times a step. An optimizer with a ``step``
     of its own gets the Values at every step."""
 
-    def __init__(self, model: Module, loss: str, rows: list[tuple], targets: np.ndarray, optimizer: Optimizer,
+    def __init__(self, model: Module, loss: str, rows: list[tuple], targets, optimizer: Optimizer,
                  threshold: float):
         self.tape = _trace_loss(model, loss, rows, targets)
         self.X, self.targets, self.optimizer, self.threshold = np.asarray(rows), targets, optimizer, threshold
@@ -360,17 +433,20 @@ def evaluate(model: Module, X, y, loss: str = "hinge", engine: str = "scalar") -
     return _Scorer(model, X, y, loss, engine=engine)()
 
 
-def sample_losses(model: Module, X, y, loss: str = "hinge", engine: str = "scalar") -> np.ndarray:
+def sample_losses(model: Module, X, y, loss: str = "hinge", engine: str = "scalar"):
     """Each sample's own loss, as ``evaluate`` computes it for that sample alone."""
     _check_engine(engine)
     return _Scorer(model, X, y, loss, engine=engine).sample_losses()
 
 
-def predict(model: Module, X, threshold: float = 0.0, engine: str = "scalar") -> np.ndarray:
+def predict(model: Module, X, threshold: float = 0.0, engine: str = "scalar"):
     """Class labels for the rows of ``X`` under ``no_grad`` (or on the tape, ``engine="tape"``):
     ``output > threshold`` for a one-output model (0.0 for scores and logits, 0.5 for an
-    mse-trained output), else argmax."""
+    mse-trained output), else argmax. An int64 array; a list of ints without numpy."""
     _check_engine(engine)
+    if np is None:
+        with no_grad():
+            return [_classify(model(r), threshold) for r in _rows(X)]
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D array (samples x features), got shape {X.shape}")

@@ -35,9 +35,8 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from autograd import Player, format_number
+from autograd.optional import require_numpy
 from autograd.picture import Edge, Node, Picture
 from autograd.render import Diagram, render
 
@@ -45,6 +44,8 @@ from .matrix import forward, sample_losses
 from .network import NEGATIVE, POSITIVE, animate_network, connection_colour, connection_width
 from .recording import Recording, unit_names
 from .train import targets_for
+
+np = require_numpy("nn.training_view")
 
 __all__ = ["MAX_PAGE_BYTES", "LiveView", "backward_player", "draw_frame", "frame_picture", "page_bytes", "player",
            "save"]
