@@ -186,7 +186,7 @@ def explain(name: str) -> str:
 
 # -- training a toy MLP ------------------------------------------------------------------------
 DATASETS = ("moons", "circles", "xor", "spirals")
-GRID = 28  # the decision boundary is drawn from a GRID x GRID map of the model's classes
+GRID = 20  # the decision boundary is drawn from a GRID x GRID map of the model's classes
 
 
 class Trainer:

@@ -11,7 +11,7 @@ import {instance as vizInstance} from "./viz.js";
 
 let app = null;
 let training = {on: false, timer: null};
-const UPDATE_MS = 120;  // how often the training view is sent: more than 5 times a second
+const TRAIN_MS = 50;  // training between two views: with drawing the view, more than 5 views a second
 
 async function start() {
   const t0 = performance.now();
@@ -35,7 +35,7 @@ async function start() {
 
 function trainChunk() {
   if (!training.on) { return; }
-  const result = app.train_for(UPDATE_MS * 0.8);
+  const result = app.train_for(TRAIN_MS);
   postMessage({training: result});
   if (JSON.parse(result).ok === false) { training.on = false; return; }
   training.timer = setTimeout(trainChunk, 0);  // let a pause message in between chunks
