@@ -19,7 +19,6 @@ import io
 import json
 import os
 import re
-import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -30,7 +29,7 @@ from string import Template
 from .backprop import topological_order
 from .files import write_atomically
 from .picture import Picture
-from .render import Layout, label_key, lay_out, palette_png, printable, render
+from .render import Layout, graphviz_run, label_key, lay_out, palette_png, printable, render
 from .steps import backward_steps_apart, check_leaves, forward_steps
 from .value import Value
 
@@ -80,10 +79,9 @@ class Player:
         if fmt == "png":  # points as pixels: a frame as wide as its SVG is at 100%
             for d in diagrams:
                 d.graph_attr["dpi"] = "72"
-        workers = max(1, min(4, os.cpu_count() or 1))
-        if workers == 1 or sys.platform == "emscripten":  # Pyodide, in a browser, starts no threads
+        if graphviz_run() is not None:  # a set_graphviz function (in a page: no threads) draws one at a time
             return [d.pipe(format=fmt) for d in diagrams]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
             return list(pool.map(lambda d: d.pipe(format=fmt), diagrams))
 
     def svgs(self) -> list[str]:

@@ -11,6 +11,15 @@ Two rules keep every number on its own edge:
   without them, and then drawn with every node and curve pinned where ``dot`` put it (and
   the boxes added) by ``neato -n2``. A player pins all of its frames to one layout, so
   nothing moves from frame to frame but the text.
+
+Every Graphviz run goes through one function: the ``dot`` and ``neato`` programs by default
+(through the ``graphviz`` package, which starts a process), or the one given to
+``set_graphviz(run)``, called as ``run(source, format, engine)`` and returning what
+``<engine> -T<format>`` prints (``engine`` is ``"dot"``, or ``"nop2"`` for a pinned diagram:
+Graphviz's name for ``neato -n2``). That is how a page that runs chainrule in the browser
+(Pyodide, which cannot start processes) lays out and draws with its own Graphviz (viz.js).
+Where no process can be started and no function is set, a picture with groups is drawn
+plainly instead, its groups as Graphviz clusters, with a warning.
 """
 
 from __future__ import annotations
@@ -22,7 +31,9 @@ import json
 import math
 import re
 import tempfile
-from collections.abc import Mapping
+import threading
+import warnings
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,11 +89,72 @@ INSTALL_GRAPHVIZ = (
 )
 
 
+NO_PROCESSES = (
+    "This Python cannot start processes ({error}), and Graphviz runs as one. A page that runs "
+    "chainrule in the browser sets autograd.render.set_graphviz(run), run(source, format, engine) "
+    "calling its own Graphviz (such as viz.js); the DOT text is in `.source`."
+)
+
+
 class GraphvizNotFoundError(graphviz.ExecutableNotFound):
     """Rendering needs Graphviz's ``dot`` program and it is not installed."""
 
     def __init__(self) -> None:
         RuntimeError.__init__(self, INSTALL_GRAPHVIZ)
+
+
+class NoProcessesError(OSError):
+    """Rendering needs Graphviz, which runs as a process, and this Python cannot start one (in
+    the browser, through Pyodide), and no ``set_graphviz`` function is set."""
+
+
+GraphvizRun = Callable[[str, str, str], bytes]
+_run: GraphvizRun | None = None
+_warned = threading.Event()  # the fallback to a plain drawing warns once
+
+
+def set_graphviz(run: GraphvizRun | None) -> GraphvizRun | None:
+    """Route every Graphviz run of chainrule through ``run(source, format, engine) -> bytes``,
+    which must return what ``<engine> -T<format>`` prints for the DOT text ``source``:
+    ``engine`` is ``"dot"`` (layout, and plain drawings) or ``"nop2"`` (``neato -n2``: a diagram
+    whose nodes and edges are pinned), ``format`` is ``"json"``, ``"svg"`` or ``"png"``.
+    ``None`` goes back to the Graphviz programs. Returns the function set before.
+
+    In a browser page with viz.js (``@viz-js/viz``) and Pyodide, for example::
+
+        set_graphviz(lambda source, format, engine:
+                     js.viz.renderString(source, to_js({"format": format, "engine": engine})).encode())
+    """
+    global _run
+    if run is not None and not callable(run):
+        raise TypeError(f"set_graphviz takes a function run(source, format, engine) -> bytes, or None, "
+                        f"got {type(run).__name__}")
+    previous, _run = _run, run
+    return previous
+
+
+@contextmanager
+def using_graphviz(run: GraphvizRun | None):
+    """``set_graphviz(run)`` for the duration of a ``with`` block."""
+    previous = set_graphviz(run)
+    try:
+        yield
+    finally:
+        set_graphviz(previous)
+
+
+def graphviz_run() -> GraphvizRun | None:
+    """The function set by ``set_graphviz``, or ``None`` (the Graphviz programs)."""
+    return _run
+
+
+def _through_hook(source: str, format: str, engine: str) -> bytes:
+    out = _run(source, format, engine)
+    if isinstance(out, str):  # a JavaScript string arrives as str
+        out = out.encode("utf-8")
+    if not isinstance(out, (bytes, bytearray)):
+        raise TypeError(f"the set_graphviz function must return bytes (or str), got {type(out).__name__}")
+    return bytes(out)
 
 
 @contextmanager
@@ -94,6 +166,19 @@ def dot_required():
         raise
     except graphviz.ExecutableNotFound as missing:
         raise GraphvizNotFoundError() from missing
+
+
+@contextmanager
+def _starting_graphviz():
+    """``dot_required``, and the OSError of a process that cannot be started as
+    ``NoProcessesError`` (graphviz has turned a missing program's into ExecutableNotFound)."""
+    with dot_required():
+        try:
+            yield
+        except OSError as error:
+            no_processes = NoProcessesError(NO_PROCESSES.format(error=error))
+            no_processes.errno = error.errno
+            raise no_processes from error
 
 
 class Diagram(graphviz.Digraph):
@@ -118,23 +203,44 @@ class Diagram(graphviz.Digraph):
         return f"<autograd.draw.Diagram of {self.nodes_drawn} nodes>"
 
     def pipe(self, format: str | None = None, *args, encoding: str | None = None, **kwargs):
-        if self.pinned:
-            kwargs.setdefault("neato_no_op", 2)
-        with dot_required():
-            if not self.images:
-                return super().pipe(format, *args, encoding=encoding, **kwargs)
+        format = format or self.format
+        if not self.images:
+            out = self._run_graphviz(format, args, kwargs)
+        else:
             with tempfile.TemporaryDirectory(prefix="chainrule-images-") as folder:
                 for name, png in self.images.items():
                     (Path(folder) / name).write_bytes(png)
-                source = graphviz.Source(self.source.replace(_IMAGES, folder), engine=self.engine)
-                out = source.pipe(format or self.format, *args, **kwargs)
-        if (format or self.format) == "svg":
-            for name, png in self.images.items():
-                data = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-                out = out.replace(f'"{folder}/{name}"'.encode(), f'"{data}"'.encode())
+                out = self._run_graphviz(format, args, kwargs, folder)
+            if format == "svg":
+                for name, png in self.images.items():
+                    data = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+                    out = out.replace(f'"{folder}/{name}"'.encode(), f'"{data}"'.encode())
         return out.decode(encoding) if encoding else out
 
+    @property
+    def layout_engine(self) -> str:
+        """The Graphviz engine that draws this diagram: ``nop2`` (``neato -n2``) when pinned."""
+        return "nop2" if self.pinned else self.engine
+
+    def _run_graphviz(self, format: str, args: tuple, kwargs: dict, images: str | None = None) -> bytes:
+        """One Graphviz run on this diagram's DOT text (its node images read from the folder
+        ``images``): through the set_graphviz function if there is one, else the program."""
+        source = self.source if images is None else self.source.replace(_IMAGES, images)
+        if _run is not None:
+            if args or kwargs:
+                raise TypeError(f"pipe through the set_graphviz function takes format and encoding only, "
+                                f"got {[*args, *kwargs]}")
+            return _through_hook(source, format, self.layout_engine)
+        if self.pinned:
+            kwargs = {"neato_no_op": 2, **kwargs}
+        with _starting_graphviz():
+            if images is None:
+                return super().pipe(format, *args, **kwargs)
+            return graphviz.Source(source, engine=self.engine).pipe(format, *args, **kwargs)
+
     def render(self, *args, **kwargs):
+        if _run is not None:
+            return self._render_through_hook(*args, **kwargs)
         if self.images:
             raise ValueError("a diagram with pictures in its nodes is drawn with .pipe(format='svg' or 'png'), "
                              "which puts them in; .render would leave them out")
@@ -142,6 +248,23 @@ class Diagram(graphviz.Digraph):
             kwargs.setdefault("neato_no_op", 2)
         with dot_required():
             return super().render(*args, **kwargs)
+
+    def _render_through_hook(self, filename=None, directory=None, *, format: str | None = None,
+                             outfile=None) -> str:
+        """``render`` for the set_graphviz function: the DOT text saved as ``filename`` (in
+        ``directory``) and the drawing written beside it, or to ``outfile`` (its format from its
+        suffix unless ``format`` is given). Returns the drawing's path."""
+        if outfile is not None:
+            outfile = Path(outfile)
+            format = format or outfile.suffix.lstrip(".") or self.format
+            if filename is None:
+                filename = outfile.with_suffix(".gv").name
+                directory = directory or outfile.parent
+        format = format or self.format
+        source = Path(self.save(filename, directory=directory))
+        out = outfile if outfile is not None else source.with_name(f"{source.name}.{format}")
+        out.write_bytes(self.pipe(format=format))
+        return str(out)
 
     def copy(self) -> Diagram:
         # The copy renders as the original does: pinned, with neato -n2.
@@ -152,8 +275,8 @@ class Diagram(graphviz.Digraph):
     def png(self, dpi: float | None = None) -> bytes:
         """The diagram as a PNG of ``dpi`` pixels an inch (by default PNG_DPI, fewer for a
         picture of more than MAX_PNG_PIXELS), in a palette: a quarter of the size of
-        Graphviz's own PNG, as sharp, every fill its exact colour."""
-        from PIL import Image
+        Graphviz's own PNG, as sharp, every fill its exact colour. Needs Pillow."""
+        Image = _pillow_image("Diagram.png")
 
         if dpi is None:
             dpi = png_dpi(self.pipe(format="svg", encoding="utf-8"))
@@ -166,11 +289,32 @@ class Diagram(graphviz.Digraph):
         # The SVG, with its tooltips, wherever the client draws SVG; the same picture as a PNG
         # beside it for the clients that draw no SVG (JupyterLab in an untrusted notebook,
         # which every downloaded notebook is) or prefer an image (GitHub).
+        # Where Pillow is missing (in the browser) the SVG alone.
         svg = self.pipe(format="svg", encoding="utf-8")
         bundle = {"image/svg+xml": lambda: svg,
                   "image/png": lambda: base64.b64encode(self.png(png_dpi(svg))).decode("ascii")}
+        if not _has_pillow():
+            del bundle["image/png"]
         return {kind: make() for kind, make in bundle.items()
                 if (include is None or kind in include) and kind not in (exclude or ())}
+
+
+def _has_pillow() -> bool:
+    try:
+        import PIL  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _pillow_image(what: str):
+    """Pillow's ``Image`` module, or an ImportError saying that ``what`` needs Pillow."""
+    try:
+        from PIL import Image
+    except ImportError as error:
+        raise ModuleNotFoundError(f"{what} makes PNG images with Pillow, which is not installed here: "
+                                  f"pip install pillow (SVG needs no Pillow)", name="PIL") from error
+    return Image
 
 
 def png_dpi(svg: str) -> float:
@@ -219,7 +363,9 @@ def render(picture: Picture, *, layout: Layout | None = None) -> Diagram:
     out; with groups (or a ``layout`` given, as the player does, so frames with different
     text share one layout) the result is pinned there, node sizes included, and the group
     boxes are added. Without Graphviz installed the unpinned diagram is returned, whose
-    ``.source`` is readable and whose rendering says how to install it.
+    ``.source`` is readable and whose rendering says how to install it. Where no process can
+    be started and no ``set_graphviz`` function is set, the unpinned diagram with its groups
+    as Graphviz clusters is returned, with a warning (once).
     """
     if picture.fixed_layout:
         return _fixed(picture)
@@ -230,13 +376,18 @@ def render(picture: Picture, *, layout: Layout | None = None) -> Diagram:
         layout = layout or lay_out(picture)
     except GraphvizNotFoundError:
         return plain
+    except NoProcessesError as error:
+        if not _warned.is_set():
+            _warned.set()
+            warnings.warn(f"Pictures with groups are drawn plainly here, their groups as Graphviz clusters, "
+                          f"without the layout run first. {error}", RuntimeWarning, stacklevel=2)
+        return _clustered(picture)
     return _pinned(picture, layout)
 
 
 def lay_out(picture: Picture) -> Layout:
     """Run ``dot`` on ``picture`` (without its group boxes) and read back where it put everything."""
-    with dot_required():
-        raw = _dot_diagram(picture).pipe(format="json")
+    raw = _dot_diagram(picture).pipe(format="json")
     doc = json.loads(raw)
     nodes, names = {}, {}
     for obj in doc.get("objects", []):
@@ -279,6 +430,20 @@ def _dot_diagram(picture: Picture) -> Diagram:
         _add_node(g, node, None)
     for i, edge in enumerate(picture.edges):
         _add_edge(g, i, edge, None)
+    return g
+
+
+def _clustered(picture: Picture) -> Diagram:
+    """``_dot_diagram`` with each group as a Graphviz cluster: the drawing for where no layout
+    can be run first (``dot`` may then put a node's inputs out of order)."""
+    g = _dot_diagram(picture)
+    for group in picture.groups:
+        with g.subgraph(name=f"cluster_{group.key}") as box:
+            box.attr(label=f"<{html_lines(group.caption)}>", labeljust="l", style="rounded,dashed", color=_GROUP,
+                     fontcolor="#4b5563", fontsize="11", tooltip=tooltip(group.caption))
+            for node in picture.nodes:
+                if node.group == group.key:
+                    box.node(node.key)
     return g
 
 

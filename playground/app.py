@@ -30,33 +30,11 @@ CODE = "<playground>"  # the file name the editor's code runs under, so its line
 
 
 def use_graphviz(render) -> None:
-    """Send every Graphviz run to ``render(source, engine, format) -> str`` (viz.js in the page).
+    """Draw through ``render(source, engine, format) -> str`` (viz.js in the page): every
+    Graphviz run of chainrule goes through ``autograd.render.set_graphviz``."""
+    from autograd.render import set_graphviz
 
-    The graphviz package starts the ``dot`` program as a process, which a browser cannot; its
-    one runner of processes is replaced by a call to ``render`` with the same engine (``-K``),
-    format (``-T``) and ``-n2`` (pinned layouts: viz.js's ``nop2`` engine).
-    """
-    import subprocess
-
-    import graphviz.backend.execute as execute
-
-    def run_check(cmd, *, input=None, input_lines=None, encoding=None, capture_output=False, quiet=False, **_):
-        args = [str(a) for a in cmd[1:]]
-        engine = next((a[2:] for a in args if a.startswith("-K")), "dot")
-        fmt = next((a[2:] for a in args if a.startswith("-T")), "svg")
-        if "-n2" in args or "-n" in args or "-n1" in args:
-            engine = "nop2" if "-n2" in args else "nop"
-        pieces = [input] if input is not None else list(input_lines or [])
-        source = "".join(p.decode("utf-8") if isinstance(p, bytes) else p for p in pieces)
-        try:
-            out = viz(render, source, engine, fmt)
-        except Exception as failed:  # viz.js says what Graphviz said
-            raise execute.CalledProcessError(1, cmd, output=b"", stderr=str(failed).encode()) from None
-        if encoding:
-            return subprocess.CompletedProcess(cmd, 0, stdout=out, stderr="")
-        return subprocess.CompletedProcess(cmd, 0, stdout=out.encode("utf-8"), stderr=b"")
-
-    execute.run_check = run_check
+    set_graphviz(lambda source, format, engine: viz(render, source, engine, format))
 
 
 def viz(render, source: str, engine: str, fmt: str) -> str:

@@ -136,8 +136,9 @@ def test_cos_and_sin_of_numpy_are_maths_on_the_datasets_angles():
 _NEEDS_NUMPY = """
 import json, sys, subprocess
 import autograd, nn
-from autograd import Value
+from autograd import Value, draw, draw_step, animate, explain_paths, backward_steps
 from autograd.optional import NumpyMissing
+from autograd.render import set_graphviz
 
 out = {}
 def caught(name, call):
@@ -158,14 +159,34 @@ caught("tape fit", lambda: nn.fit(model, X, y, epochs=1, engine="tape"))
 caught("tape predict", lambda: nn.predict(model, X, engine="tape"))
 caught("record", lambda: nn.fit(model, X, y, epochs=1, record=1))
 caught("trace", lambda: autograd.trace(lambda a: a * a, 2.0))
+caught("png", lambda: draw(Value(2.0) * 3.0).png())
 namespace = {}
 exec("from nn import *", namespace)
 out["star"] = sorted(k for k in namespace if not k.startswith("_"))
 
+# the engine, its drawings and the network view, with Graphviz behind set_graphviz, as in a
+# page (no process can be started; the function stands for viz.js)
+start = subprocess.Popen
+def no_processes(*args, **kwargs):
+    raise OSError(138, "emscripten does not support processes")
+subprocess.Popen = no_processes
+def graphviz(source, format, engine):
+    done = start(["dot", f"-K{engine}", f"-T{format}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    return done.communicate(source.encode())[0]
+set_graphviz(graphviz)
+import warnings
+warnings.simplefilter("error", RuntimeWarning)  # no fallback to a plain drawing: the function lays out
 a, b = Value(2.0, "a"), Value(-3.0, "b")
 loss = (a * b + a).tanh()
 loss.backward()
 out["grad"] = [a.grad, b.grad]
+out["draw"] = sorted(draw(loss)._repr_mimebundle_())
+out["draw_step"] = len(draw_step(loss, 1).pipe(format="svg"))
+out["paths"] = len(explain_paths(a, loss))
+out["animate"] = len(animate(loss).html())
+svg = draw(model([0.5, -1.0])).pipe(format="svg", encoding="utf-8")
+out["mlp"] = ["L0: 3 " in svg, "L1: 1 " in svg, "stroke-dasharray" in svg]
+out["network"] = nn.draw_network(model, [0.5, -1.0]).pipe(format="svg", encoding="utf-8").count("<svg")
 out["modules"] = sorted(m for m in ("numpy", "tqdm", "PIL") if m in sys.modules)
 json.dump(out, sys.stdout)
 """
@@ -187,12 +208,23 @@ def test_what_needs_numpy_says_so(without_numpy, name, needs):
     assert message.startswith(needs) and message.endswith("needs numpy: pip install numpy")
 
 
+def test_png_without_pillow_says_so(without_numpy):
+    kind, is_numpy_missing, message = without_numpy["png"]
+    assert kind == "ModuleNotFoundError" and not is_numpy_missing
+    assert "Pillow" in message and "pip install pillow" in message
+
+
 def test_star_import_leaves_out_what_needs_numpy(without_numpy):
     assert "MLP" in without_numpy["star"] and "fit" in without_numpy["star"]
     assert "matrix" not in without_numpy["star"] and "training_view" not in without_numpy["star"]
 
 
-def test_autograd_runs_without_numpy_tqdm_or_pillow(without_numpy):
+def test_autograd_and_its_drawings_run_without_numpy_tqdm_pillow_or_processes(without_numpy):
     t = math.tanh(-4.0)
     assert without_numpy["grad"] == [(1 - t * t) * (-3.0 + 1.0), (1 - t * t) * 2.0]
+    assert without_numpy["draw"] == ["image/svg+xml"]  # no Pillow for the PNG beside it
+    assert without_numpy["draw_step"] > 1000 and without_numpy["animate"] > 1000
+    assert without_numpy["paths"] > 0
+    assert without_numpy["mlp"] == [True, True, True]  # the layer boxes are drawn (dashed), captioned
+    assert without_numpy["network"] == 1
     assert without_numpy["modules"] == []
