@@ -7,8 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= out
 PORT ?= 8888
+PLAYGROUND_PORT ?= 8000
 
-.PHONY: demo test bench notebook notebooks refresh-notebooks graphviz fonts chromium clean
+.PHONY: demo test bench bench-playground playground playground-build notebook notebooks refresh-notebooks graphviz fonts chromium clean
 
 $(VENV)/.installed-%: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +43,17 @@ test: $(VENV)/.installed-test graphviz fonts chromium
 
 bench: $(VENV)/.installed-bench graphviz
 	$(BIN)/python bench/run.py
+
+# The playground: chainrule in the browser (Pyodide and viz.js, from playground/package-lock.json;
+# npm runs once), built into $(OUT)/playground and served on 127.0.0.1 (see playground/README.md).
+playground-build: $(VENV)/.installed-core
+	$(BIN)/python playground/build.py --out $(OUT)/playground
+
+playground: $(VENV)/.installed-core
+	$(BIN)/python playground/build.py --out $(OUT)/playground --serve --port $(PLAYGROUND_PORT)
+
+bench-playground: $(VENV)/.installed-test chromium
+	$(BIN)/python bench/playground.py --out $(OUT)/playground
 
 # JupyterLab refuses to start as root (in a container, say) without --allow-root: pass it then.
 # The token is made here so that the URL to open is printed before the server's log (which

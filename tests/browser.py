@@ -21,9 +21,9 @@ INSTALL = ("the browser tests need Chromium and its driver: sudo apt-get install
 
 
 @contextlib.contextmanager
-def chromium(width: int = 900, height: int = 900):
+def chromium(width: int = 900, height: int = 900, flags: tuple[str, ...] = ()):
     """A headless Chromium whose pages are ``width`` x ``height`` CSS pixels at one device
-    pixel each, its console log kept."""
+    pixel each, its console log kept; ``flags`` are added to its command line."""
     if CHROMIUM is None or CHROMEDRIVER is None:
         pytest.skip(INSTALL)
     webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium (the test extra)")
@@ -33,7 +33,7 @@ def chromium(width: int = 900, height: int = 900):
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={profile}",
-                 f"--window-size={width},{height}"):
+                 f"--window-size={width},{height}", *flags):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))

@@ -1,0 +1,354 @@
+// The playground page: an editor, and the views chainrule draws for its code. All of the
+// Python (chainrule, its drawings through viz.js) runs in worker.js; this file only shows.
+"use strict";
+
+const EXAMPLES = [
+  {name: "micrograd lecture: the first expression", code:
+`a = Value(2.0)
+b = Value(-3.0)
+c = Value(10.0)
+e = a * b
+d = e + c
+f = Value(-2.0)
+L = d * f`},
+  {name: "micrograd lecture: a neuron", code:
+`x1 = Value(2.0)
+x2 = Value(0.0)
+w1 = Value(-3.0)
+w2 = Value(1.0)
+b = Value(6.8813735870195432)
+x1w1 = x1 * w1
+x2w2 = x2 * w2
+x1w1x2w2 = x1w1 + x2w2
+n = x1w1x2w2 + b
+o = n.tanh()`},
+  {name: "Chain rule, case 1: y = g(x), z = h(y)", code:
+`# dz/dx = dz/dy * dy/dx: one path, one product
+x = Value(0.5)
+y = x ** 2
+z = y.sin()`},
+  {name: "Chain rule, case 2: x = g(s), y = h(s), z = k(x, y)", code:
+`# dz/ds = dz/dx * dx/ds + dz/dy * dy/ds: two paths, summed
+s = Value(1.5)
+x = s ** 2
+y = s.exp()
+z = x * y`},
+  {name: "Influence diagram: a sum over every path", code:
+`# w reaches L by three paths; dL/dw is the sum of their products (see Paths)
+w = Value(0.5)
+a = w * 3
+b = w.tanh()
+c = a * b
+L = c + w`},
+  {name: "A neuron: z = w1 x1 + w2 x2 + b, a = sigmoid(z)", code:
+`# dC/dw1 = dz/dw1 * dC/dz: the input on the weight, times the gradient at z
+x1 = Value(1.0)
+x2 = Value(-2.0)
+w1 = Value(0.5)
+w2 = Value(-0.3)
+b = Value(0.1)
+z = w1 * x1 + w2 * x2 + b
+a = z.sigmoid()
+C = (a - 1.0) ** 2`},
+  {name: "Mazur's 2-2-2 network (step by step backpropagation)", code:
+`i1, i2 = Value(0.05), Value(0.10)
+w1, w2, w3, w4 = Value(0.15), Value(0.20), Value(0.25), Value(0.30)
+w5, w6, w7, w8 = Value(0.40), Value(0.45), Value(0.50), Value(0.55)
+b1, b2 = Value(0.35), Value(0.60)
+h1 = (w1 * i1 + w2 * i2 + b1).sigmoid()
+h2 = (w3 * i1 + w4 * i2 + b1).sigmoid()
+o1 = (w5 * h1 + w6 * h2 + b2).sigmoid()
+o2 = (w7 * h1 + w8 * h2 + b2).sigmoid()
+# Mazur's numbers: E = 0.298371109, dE/dw5 = 0.082167041, dE/dw1 = 0.000438568
+E = 0.5 * (0.01 - o1) ** 2 + 0.5 * (0.99 - o2) ** 2`},
+];
+
+const $ = (id) => document.getElementById(id);
+const code = $("code"), gutter = $("gutter"), status = $("status");
+const worker = new Worker("worker.js", {type: "module"});
+const waiting = new Map();
+let nextId = 0, ready = false, started = performance.now(), ran = false;
+
+// -- the worker ------------------------------------------------------------------------------
+function call(name, ...args) {
+  return new Promise((resolve) => {
+    const id = nextId++;
+    waiting.set(id, resolve);
+    worker.postMessage({id, call: name, args});
+  }).then((text) => JSON.parse(text));
+}
+
+worker.onmessage = (event) => {
+  const msg = event.data;
+  if (msg.ready) {
+    ready = true;
+    const seconds = (performance.now() - started) / 1000;
+    window.playgroundReady = {seconds, ...msg.ready};
+    status.textContent = `Python ${msg.ready.python} and Graphviz ${msg.ready.graphviz} ready in ${seconds.toFixed(1)} s`;
+    document.body.dataset.ready = "true";
+    $("run").disabled = false;
+    $("train").disabled = false;
+    if (!fromLink) { run(); }
+  } else if (msg.failed) {
+    status.textContent = "Python did not start: " + msg.failed;
+    document.body.dataset.ready = "failed";
+  } else if (msg.training) {
+    showTraining(JSON.parse(msg.training));
+  } else if (waiting.has(msg.id)) {
+    waiting.get(msg.id)(msg.result);
+    waiting.delete(msg.id);
+  }
+};
+
+// -- the editor ------------------------------------------------------------------------------
+function renumber() {
+  const lines = code.value.split("\n").length;
+  gutter.textContent = Array.from({length: lines}, (_, i) => i + 1).join("\n");
+  gutter.scrollTop = code.scrollTop;
+}
+code.addEventListener("input", () => { renumber(); clearError(); keepInAddress(); });
+code.addEventListener("scroll", () => { gutter.scrollTop = code.scrollTop; placeErrorLine(); });
+code.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); run(); }
+  else if (e.key === "Tab" && !e.shiftKey && !e.ctrlKey) {  // four spaces, as Python is written
+    e.preventDefault();
+    code.setRangeText("    ", code.selectionStart, code.selectionEnd, "end");
+    renumber();
+  }
+});
+
+let errorLine = null;
+function placeErrorLine() {
+  const marker = $("error-line");
+  if (errorLine === null) { marker.hidden = true; return; }
+  const style = getComputedStyle(code);
+  const height = parseFloat(style.lineHeight), top = parseFloat(style.paddingTop);
+  marker.style.top = `${top + (errorLine - 1) * height - code.scrollTop}px`;
+  marker.style.height = `${height}px`;
+  marker.hidden = false;
+}
+function showError(message, line) {
+  errorLine = line || null;
+  const box = $("error");
+  box.textContent = (line ? `line ${line}: ` : "") + message;
+  box.hidden = false;
+  box.dataset.line = line || "";
+  placeErrorLine();
+  $("error-line").textContent = message;
+  const lines = gutter.textContent.split("\n");
+  gutter.innerHTML = lines.map((n) => (Number(n) === line ? `<b class="bad">${n}</b>` : n)).join("\n");
+}
+function clearError() {
+  errorLine = null;
+  $("error").hidden = true;
+  placeErrorLine();
+  gutter.querySelectorAll(".bad").forEach((b) => b.classList.remove("bad"));
+}
+
+// -- the address keeps the code: #code=... -----------------------------------------------------
+function keepInAddress() {
+  history.replaceState(null, "", "#code=" + encodeURIComponent(code.value));
+}
+function codeInAddress() {
+  const match = location.hash.match(/^#code=(.*)$/s);
+  if (!match) { return null; }
+  try { return decodeURIComponent(match[1]); } catch { return null; }
+}
+$("share").addEventListener("click", async () => {
+  keepInAddress();
+  try { await navigator.clipboard.writeText(location.href); status.textContent = "Link copied."; }
+  catch { status.textContent = "The link is in the address bar."; }
+});
+
+// -- the examples ------------------------------------------------------------------------------
+const examples = $("examples");
+examples.innerHTML = '<option value="">(your code)</option>' +
+  EXAMPLES.map((e, i) => `<option value="${i}">${e.name}</option>`).join("");
+examples.addEventListener("change", () => {
+  if (examples.value === "") { return; }
+  code.value = EXAMPLES[Number(examples.value)].code;
+  renumber(); clearError(); keepInAddress();
+  $("link-note").hidden = true;
+  if (ready) { run(); }
+});
+
+// -- running: the graph, the variables ----------------------------------------------------------
+let stale = {steps: true, paths: true};
+async function run() {
+  if (!ready) { return; }
+  $("link-note").hidden = true;
+  clearError();
+  $("run").disabled = true;
+  const t0 = performance.now();
+  const result = await call("run", code.value);
+  $("run").disabled = false;
+  ran = true;
+  window.lastRun = {ms: performance.now() - t0, ok: result.ok};
+  if (!result.ok) { showError(result.error, result.line); document.body.dataset.ran = "error"; return; }
+  $("graph").innerHTML = result.svg;
+  const rows = result.variables.map((v) =>
+    `<tr data-name="${escape(v.name)}"><td>${escape(v.name)}</td><td>${num(v.data)}</td><td title="${escape(v.text)}">${num(v.grad)}</td></tr>`);
+  $("variables").querySelector("tbody").innerHTML = rows.join("");
+  $("variables").hidden = false;
+  const chooser = $("path-variable"), chosen = chooser.value;
+  chooser.innerHTML = result.variables.map((v) => `<option>${escape(v.name)}</option>`).join("");
+  if (result.variables.some((v) => v.name === chosen)) { chooser.value = chosen; }
+  stale = {steps: true, paths: true};
+  status.textContent = `Ran in ${window.lastRun.ms.toFixed(0)} ms: ${result.nodes} nodes, output ${result.root}`;
+  document.body.dataset.ran = String(Number(document.body.dataset.ran || 0) + 1);
+  refreshTab();
+}
+$("run").addEventListener("click", run);
+
+function num(x) {
+  if (typeof x === "string") { return x; }
+  return Number.isInteger(x) ? x.toFixed(1) : String(Number(x.toPrecision(6)));
+}
+function escape(text) {
+  return String(text).replace(/[&<>"]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
+}
+
+// -- tabs: steps and paths are made when they are shown --------------------------------------------
+const tabs = ["graph", "steps", "paths", "train"];
+let current = "graph";
+tabs.forEach((name) => $(`tab-${name}`).addEventListener("click", () => {
+  current = name;
+  tabs.forEach((other) => {
+    $(`tab-${other}`).setAttribute("aria-selected", String(other === name));
+    $(`panel-${other}`).hidden = other !== name;
+  });
+  refreshTab();
+}));
+async function refreshTab() {
+  if (!ran) { return; }
+  if (current === "steps" && stale.steps) {
+    stale.steps = false;
+    const result = await call("player");
+    const frame = $("player");
+    if (result.ok) { frame.srcdoc = result.html; frame.dataset.frames = result.captions.length; }
+    else { frame.srcdoc = `<p style="font-family:sans-serif">${escape(result.error)}</p>`; }
+  } else if (current === "paths" && stale.paths) {
+    stale.paths = false;
+    showPaths();
+  }
+}
+$("path-variable").addEventListener("change", showPaths);
+async function showPaths() {
+  const name = $("path-variable").value;
+  if (!name) { return; }
+  const result = await call("explain", name);
+  const box = $("paths");
+  if (!result.ok) { box.textContent = result.error; return; }
+  const items = result.paths.map((p, i) =>
+    `<li><span class="route">${escape(p.route)}</span><span class="product">${escape(p.edges.map(num).join(" × ") || "1")} = <b data-product="${p.product}">${num(p.product)}</b></span></li>`);
+  box.innerHTML = `<ol>${items.join("")}</ol>` +
+    `<p class="sum">Sum of the ${result.paths.length} products: <b id="path-sum" data-value="${result.sum}">${num(result.sum)}</b>` +
+    ` — the gradient by backpropagation: <b id="path-grad" data-value="${result.grad}">${num(result.grad)}</b></p>` +
+    `<details><summary>as explain_paths writes it</summary><pre>${escape(result.text)}</pre></details>`;
+}
+
+// -- training ------------------------------------------------------------------------------------
+const COLOURS = ["#2563eb", "#ea580c", "#16a34a", "#9333ea"];
+const FILLS = [[37, 99, 235], [234, 88, 12], [22, 163, 74], [147, 51, 234]];
+let losses = [], updates = [];
+$("train-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const hidden = $("hidden").value.split(/[\s,]+/).filter(Boolean).map(Number);
+  losses = [];
+  updates = [];
+  worker.postMessage({train: "start", options: {
+    dataset: $("dataset").value, hidden, activation: $("activation").value, lr: Number($("lr").value),
+    batch_size: Number($("batch").value), seed: Number($("seed").value)}});
+  $("pause").disabled = false;
+  $("pause").textContent = "Pause";
+  document.body.dataset.training = "on";
+});
+$("pause").addEventListener("click", () => {
+  const on = document.body.dataset.training === "on";
+  worker.postMessage({train: on ? "pause" : "resume"});
+  $("pause").textContent = on ? "Resume" : "Pause";
+  document.body.dataset.training = on ? "paused" : "on";
+});
+function showTraining(view) {
+  if (!view.ok) {
+    $("train-status").textContent = view.error;
+    document.body.dataset.training = "stopped";
+    $("pause").disabled = true;
+    return;
+  }
+  updates.push(performance.now());
+  losses.push(...view.new_losses);
+  const last = losses.length ? losses[losses.length - 1] : NaN;
+  $("train-status").textContent = `step ${view.steps}, epoch ${view.epoch}: loss ${isNaN(last) ? "–" : last.toFixed(4)}, ` +
+    `accuracy ${(100 * view.accuracy).toFixed(1)}%`;
+  $("train-status").dataset.steps = view.steps;
+  drawBoundary(view);
+  drawLoss();
+  $("network").innerHTML = view.network;
+}
+function drawBoundary(view) {
+  const canvas = $("boundary"), ctx = canvas.getContext("2d"), n = view.size;
+  const w = canvas.width, h = canvas.height;
+  const image = ctx.createImageData(n, n);
+  view.grid.forEach(([k, p], i) => {
+    const c = FILLS[k % FILLS.length], strength = 0.15 + 0.45 * Math.max(0, (p - 1 / view.k) / (1 - 1 / view.k));
+    image.data.set([255 - strength * (255 - c[0]), 255 - strength * (255 - c[1]), 255 - strength * (255 - c[2]), 255], 4 * i);
+  });
+  const small = new OffscreenCanvas(n, n);
+  small.getContext("2d").putImageData(image, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(small, 0, 0, w, h);
+  const [x0, x1, y0, y1] = view.box;
+  view.points.forEach(([x, y, k]) => {
+    ctx.beginPath();
+    ctx.arc((x - x0) / (x1 - x0) * w, (y1 - y) / (y1 - y0) * h, 3.2, 0, 2 * Math.PI);
+    ctx.fillStyle = COLOURS[k % COLOURS.length];
+    ctx.fill();
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "white";
+    ctx.stroke();
+  });
+}
+function drawLoss() {
+  const canvas = $("loss"), ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, pad = 28;
+  ctx.clearRect(0, 0, w, h);
+  ctx.font = "11px 'Liberation Sans', Arial, Helvetica, sans-serif";
+  ctx.fillStyle = "#374151";
+  ctx.strokeStyle = "#9ca3af";
+  ctx.strokeRect(pad, 6, w - pad - 6, h - pad - 6);
+  const finite = losses.filter(Number.isFinite);
+  if (!finite.length) { return; }
+  const top = Math.max(...finite) * 1.05 || 1;
+  ctx.fillText(top.toPrecision(2), 2, 14);
+  ctx.fillText("0", 16, h - pad + 2);
+  ctx.fillText(`${losses.length} steps`, w - 70, h - 8);
+  ctx.beginPath();
+  ctx.strokeStyle = "#dc2626";
+  losses.forEach((l, i) => {
+    const x = pad + (losses.length > 1 ? i / (losses.length - 1) : 0) * (w - pad - 6);
+    const y = 6 + (1 - Math.min(l, top) / top) * (h - pad - 12);
+    if (i === 0) { ctx.moveTo(x, y); } else { ctx.lineTo(x, y); }
+  });
+  ctx.stroke();
+}
+window.trainingUpdates = () => updates.slice();
+// Every address the page, its worker and the player asked for (the tests check they are all local).
+async function resources() {
+  const fromWorker = await new Promise((resolve) => {
+    const id = nextId++;
+    waiting.set(id, resolve);
+    worker.postMessage({id, resources: true});
+  }).then((text) => JSON.parse(text));
+  const player = $("player").contentWindow;
+  const fromPlayer = player ? player.performance.getEntriesByType("resource").map((e) => e.name) : [];
+  return [...performance.getEntriesByType("resource").map((e) => e.name), ...fromWorker, ...fromPlayer];
+}
+window.playground = {call, run, resources};  // for the tests and the benchmark
+
+// -- start: the code from the link (shown, not run), else the first example (run) ------------------------
+const linked = codeInAddress();
+const fromLink = linked !== null;
+code.value = fromLink ? linked : EXAMPLES[0].code;
+examples.value = fromLink ? "" : "0";
+$("link-note").hidden = !fromLink;
+renumber();
