@@ -150,6 +150,18 @@ def test_an_expressions_gradients_in_the_drawn_svg_equal_cpythons(page):
     assert [float(g) for _, g in table] == pytest.approx([v.grad for v in names.values()], rel=1e-12)
 
 
+def test_the_graphs_text_is_drawn_at_its_own_size_and_scrolls(page):
+    # Scaled down to fit the pane, a dozen nodes' numbers were 5 px tall: the drawing keeps the
+    # desktop's type size and its box scrolls sideways instead.
+    run_code(page, EXPRESSION)
+    heights = page.execute_script("""return Array.from(document.querySelectorAll('#graph svg text')).map(
+        function (t) { return t.getBoundingClientRect().height; });""")
+    assert len(heights) > 20 and min(heights) >= 12, sorted(heights)[:5]
+    box = page.execute_script("""var g = document.getElementById('graph');
+        return [g.scrollWidth, g.clientWidth, getComputedStyle(g).overflowX];""")
+    assert box[0] > box[1] and box[2] == "auto", box  # wider than its pane, and it scrolls
+
+
 def test_stepping_shows_the_html_players_frames_and_captions(page):
     from autograd import animate
 
