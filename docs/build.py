@@ -1,0 +1,49 @@
+"""Build the documentation site from nothing: `make docs` runs `python docs/build.py site`.
+
+The sources are put together in build/docs-src: docs/ and, as docs-src/notebooks/, the
+notebooks (with the map of the lecture notes, notebooks/README.md). Sphinx builds every page afresh (-E) with warnings as errors (-W --keep-going: a broken
+reference fails the build, after all of them are reported), then check_links.py walks the built
+pages and fails on any local link or resource that is missing or any resource fetched from
+the network.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SOURCES = ROOT / "build" / "docs-src"
+sys.path.insert(0, str(HERE))
+
+from check_links import check  # noqa: E402
+
+
+def build(out: Path) -> None:
+    if out.resolve() in (HERE, ROOT, ROOT / "notebooks") or HERE in out.resolve().parents:
+        raise ValueError(f"the site goes to a folder of its own, not {out}")
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(SOURCES, ignore_errors=True)
+    leftovers = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
+    shutil.copytree(HERE, SOURCES, ignore=leftovers)
+    shutil.copytree(ROOT / "notebooks", SOURCES / "notebooks", ignore=leftovers)
+    with tempfile.TemporaryDirectory(prefix="chainrule-doctrees-") as doctrees:
+        subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-E", "-W", "--keep-going", "-q",
+                        "-d", doctrees, str(SOURCES), str(out)], check=True)
+    problems = check(out)
+    if problems:
+        raise SystemExit("\n".join(problems) + f"\n{len(problems)} broken link(s) or network resource(s) in {out}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: python docs/build.py SITE_FOLDER")
+    try:
+        build(Path(sys.argv[1]))
+    except subprocess.CalledProcessError as error:
+        raise SystemExit(f"sphinx-build failed (status {error.returncode}): see the messages above") from None
+    print(f"built {sys.argv[1]}/index.html")
