@@ -9,6 +9,8 @@ the network.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +25,24 @@ sys.path.insert(0, str(HERE))
 from check_links import check  # noqa: E402
 
 
+LINK = re.compile(r"(\]\(|href=\")([^)\"#\s]+)")
+
+
+def _to_copied_notebooks(text: str, page: Path) -> str:
+    """The page's links into notebooks/, which are written from docs/ (so that they work where
+    the Markdown is read, on GitHub say), made to point to the notebooks' copy beside it."""
+    source = HERE / page.relative_to(SOURCES)
+
+    def relink(match: re.Match) -> str:
+        target = (source.parent / match.group(2)).resolve()
+        if target != ROOT / "notebooks" and ROOT / "notebooks" not in target.parents:
+            return match.group(0)
+        copied = SOURCES / target.relative_to(ROOT)
+        return match.group(1) + os.path.relpath(copied, page.parent)
+
+    return LINK.sub(relink, text)
+
+
 def build(out: Path) -> None:
     if out.resolve() in (HERE, ROOT, ROOT / "notebooks") or HERE in out.resolve().parents:
         raise ValueError(f"the site goes to a folder of its own, not {out}")
@@ -31,6 +51,9 @@ def build(out: Path) -> None:
     leftovers = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
     shutil.copytree(HERE, SOURCES, ignore=leftovers)
     shutil.copytree(ROOT / "notebooks", SOURCES / "notebooks", ignore=leftovers)
+    for page in SOURCES.rglob("*.md"):
+        if SOURCES / "notebooks" not in page.parents:
+            page.write_text(_to_copied_notebooks(page.read_text(encoding="utf-8"), page), encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="chainrule-doctrees-") as doctrees:
         subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-E", "-W", "--keep-going", "-q",
                         "-d", doctrees, str(SOURCES), str(out)], check=True)
