@@ -75,4 +75,4 @@ refresh-notebooks: $(VENV)/.installed-notebook $(VENV)/.installed-test graphviz 
 		notebooks/*.ipynb
 
 clean:
-	rm -rf $(VENV) $(OUT) $(SITE) build/docs-src .pytest_cache .hypothesis
+	rm -rf $(VENV) $(OUT) $(SITE) build/docs .pytest_cache .hypothesis

@@ -16,7 +16,7 @@ from pathlib import Path
 import jupyter_server_mathjax
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1] if HERE.parent.name == "build" else HERE.parent  # docs/build.py builds from build/docs-src
+ROOT = HERE.parents[2] if HERE.parent.parent.name == "build" else HERE.parent  # docs/build.py builds from build/docs/src
 sys.path.insert(0, str(ROOT))  # the packages of this checkout, not an installed copy
 sys.path.insert(0, str(HERE / "_ext"))
 
