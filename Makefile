@@ -8,8 +8,9 @@ BIN := $(VENV)/bin
 OUT ?= out
 PORT ?= 8888
 PLAYGROUND_PORT ?= 8000
+SITE ?= site
 
-.PHONY: demo test bench bench-playground playground playground-build notebook notebooks refresh-notebooks graphviz fonts chromium clean
+.PHONY: demo test docs bench bench-playground playground playground-build notebook notebooks refresh-notebooks graphviz fonts chromium clean
 
 $(VENV)/.installed-%: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,9 +38,15 @@ chromium:
 demo: $(VENV)/.installed-core graphviz fonts
 	$(BIN)/python -m nn --out $(OUT)
 
-test: $(VENV)/.installed-test graphviz fonts chromium
+# tests/test_docs_site.py builds the site too (docs/build.py) and looks at it in Chromium.
+test: $(VENV)/.installed-test $(VENV)/.installed-docs graphviz fonts chromium
 	$(BIN)/python -m pytest -q tests
 	CHAINRULE_FILL_ANSWERS=1 $(BIN)/python -m pytest -q --nbmake notebooks
+
+# The documentation site, from nothing, into site/ (open site/index.html; no network needed, then
+# or at build time): Sphinx with warnings as errors, then a check of every local link.
+docs: $(VENV)/.installed-docs graphviz fonts
+	$(BIN)/python docs/build.py $(SITE)
 
 bench: $(VENV)/.installed-bench graphviz
 	$(BIN)/python bench/run.py
@@ -80,4 +87,4 @@ refresh-notebooks: $(VENV)/.installed-notebook $(VENV)/.installed-test graphviz 
 		notebooks/*.ipynb
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(OUT) $(SITE) build/docs .pytest_cache .hypothesis

@@ -181,7 +181,7 @@ def sigmoid(x):
 
 
 def softplus(x):
-    """log(1 + e^x) = max(x, 0) + log1p(e^-|x|): exact for large |x|, no overflow."""
+    """``log(1 + e^x) = max(x, 0) + log1p(e^-|x|)``: exact for large ``|x|``, no overflow."""
     if _is_array(x):
         return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
     if not _is_float(x):

@@ -97,10 +97,10 @@ class Op:
 
         softsign = Op("softsign", lambda x: x / (1 + abs(x)),
                       lambda x, out: (1 / (1 + abs(x)) ** 2,), formula="1/(1 + |x|)²")
+        y = softsign(Value(0.5))
 
     ``formula`` (optional) is the local derivative as text, one per input or one for all,
     shown on the edges by ``draw(..., edge_labels="formula")``.
-        y = softsign(Value(0.5))
     """
 
     __slots__ = ("name", "forward", "derivative", "formula")

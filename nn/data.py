@@ -36,9 +36,6 @@ np = numpy_or_none()
 __all__ = ["DATASETS", "DIGIT_SHAPE", "default_rng", "load_digits", "make_blobs", "make_circles", "make_moons",
            "make_spirals", "make_xor", "signed_labels", "train_test_split"]
 
-Seed = "int | numpy.random.Generator | None"
-
-
 def default_rng(seed=None):
     """``numpy.random.default_rng(seed)``; without numpy, its pure-Python twin
     ``nn.pcg64.Generator(seed)`` (an int seed or ``None``), which draws the same numbers."""
@@ -47,7 +44,7 @@ def default_rng(seed=None):
     return np.random.default_rng(seed)
 
 
-def _rng(seed: Seed):
+def _rng(seed: int | np.random.Generator | None):
     if np is not None and isinstance(seed, np.random.Generator):
         return seed
     if seed is None or (isinstance(seed, Integral) and not isinstance(seed, bool)):
@@ -123,7 +120,7 @@ def _py_arc(ts: list[float], radius: float = 1.0) -> list[tuple[float, float]]:
     return [(radius * math.cos(t), radius * math.sin(t)) for t in ts]
 
 
-def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
+def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int | np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's layout): the upper one is class 0."""
     n_samples, noise, rng = _count(n_samples, "n_samples", 2), _nonnegative(noise, "noise"), _rng(seed)
     n_upper, n_lower = _split(n_samples, 2)
@@ -137,7 +134,7 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = None) -> t
 
 
 def make_circles(n_samples: int = 100, noise: float = 0.05, factor: float = 0.5,
-                 seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
+                 seed: int | np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A circle of radius ``factor`` (class 1) inside a circle of radius 1 (class 0)."""
     n_samples, noise, rng = _count(n_samples, "n_samples", 2), _nonnegative(noise, "noise"), _rng(seed)
     factor = _nonnegative(factor, "factor")
@@ -154,7 +151,7 @@ def make_circles(n_samples: int = 100, noise: float = 0.05, factor: float = 0.5,
 
 
 def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.05,
-                 turns: float = 1.0, seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
+                 turns: float = 1.0, seed: int | np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``n_classes`` spiral arms, one per class, from near the centre out to radius 1.
 
     Arm ``j`` starts at angle ``2 pi j / n_classes`` and winds ``turns`` times around.
@@ -176,7 +173,7 @@ def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.05,
     return _py_finish(parts, noise, rng) if np is None else _finish(parts, noise, rng)
 
 
-def make_xor(n_samples: int = 100, noise: float = 0.05, seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
+def make_xor(n_samples: int = 100, noise: float = 0.05, seed: int | np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Points uniform in the square [-1, 1]^2: class 0 in the quadrants where the coordinates'
     signs agree, class 1 where they differ. The label is taken before the noise is added."""
     n_samples, noise, rng = _count(n_samples, "n_samples", 2), _nonnegative(noise, "noise"), _rng(seed)
@@ -192,7 +189,7 @@ def make_xor(n_samples: int = 100, noise: float = 0.05, seed: Seed = None) -> tu
 
 
 def make_blobs(n_samples: int = 150, n_classes: int = 3, noise: float = 0.4,
-               seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
+               seed: int | np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian blobs of standard deviation ``noise`` around ``n_classes`` centres evenly
     spaced on a circle of radius 2 (class j at angle ``2 pi j / n_classes``)."""
     n_samples, rng = _count(n_samples, "n_samples"), _rng(seed)
@@ -263,7 +260,7 @@ def _per_class_quota(counts: np.ndarray, total: int) -> np.ndarray:
 
 
 def train_test_split(X, y, test_fraction: float = 0.2,
-                     seed: Seed = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                     seed: int | np.random.Generator | None = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(X_train, X_test, y_train, y_test)``, scikit-learn's order, stratified and seeded.
 
     The test set has ``round(test_fraction * n)`` samples, shared among the classes in

@@ -4,7 +4,7 @@ An optimizer holds a list of parameters and reads their ``.grad`` in ``step()``.
 plain attribute, so a schedule is one assignment per epoch. A step computes every
 parameter's update at once with numpy, element by element: the same float operations, in
 the same order, as a loop over the parameters would do. Without numpy the same formulas run on
-``FloatVector``s, lists of floats with numpy's element-wise arithmetic, and give the same numbers.
+``FloatVector`` lists: lists of floats with numpy's element-wise arithmetic, and give the same numbers.
 """
 
 from __future__ import annotations

@@ -21,9 +21,11 @@ INSTALL = ("the browser tests need Chromium and its driver: sudo apt-get install
 
 
 @contextlib.contextmanager
-def chromium(width: int = 900, height: int = 900, flags: tuple[str, ...] = ()):
+def chromium(width: int = 900, height: int = 900, *, offline: bool = False, flags: tuple[str, ...] = ()):
     """A headless Chromium whose pages are ``width`` x ``height`` CSS pixels at one device
-    pixel each, its console log kept; ``flags`` are added to its command line."""
+    pixel each, its console log kept; ``flags`` are added to its command line. ``offline``: no
+    host name resolves and every http(s) and ws(s) request is blocked, and the requests made
+    are logged (``requested_urls``)."""
     if CHROMIUM is None or CHROMEDRIVER is None:
         pytest.skip(INSTALL)
     webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium (the test extra)")
@@ -35,17 +37,34 @@ def chromium(width: int = 900, height: int = 900, flags: tuple[str, ...] = ()):
                  "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={profile}",
                  f"--window-size={width},{height}", *flags):
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    if offline:
+        options.add_argument("--host-resolver-rules=MAP * ~NOTFOUND")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", **({"performance": "ALL"} if offline else {})})
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
     try:
         # The window's own bars would take some of its height: set the page's size itself.
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
         driver.set_script_timeout(60)
+        if offline:
+            driver.execute_cdp_cmd("Network.enable", {})
+            driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["http://*", "https://*", "ws://*", "wss://*"]})
         yield driver
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def requested_urls(driver) -> list[str]:
+    """Every URL the pages of an ``offline`` Chromium asked for since the last call."""
+    import json
+
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
 
 
 def console_errors(driver) -> list:

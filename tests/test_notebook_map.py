@@ -63,6 +63,8 @@ def test_every_notebook_link_resolves():
         assert label in REFS, f"[{label}] is used in a table but names no notebook"
     texts = {"notebooks/README.md": (README, NOTEBOOKS),
              "README.md": (TOP_README.read_text(encoding="utf-8"), TOP_README.parent)}
+    for page in sorted((TOP_README.parent / "docs").rglob("*.md")):  # the documentation site's pages
+        texts[str(page.relative_to(TOP_README.parent))] = (page.read_text(encoding="utf-8"), page.parent)
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         markdown = "".join("".join(c["source"]) for c in _cells(path.name) if c["cell_type"] == "markdown")
         texts[path.name] = (markdown, NOTEBOOKS)
@@ -70,6 +72,7 @@ def test_every_notebook_link_resolves():
         for target in re.findall(r"\]\(([^)#\s]+\.ipynb)(?:#[^)]*)?\)", text):
             assert (folder / target).is_file(), f"{where} links {target}, which does not exist"
     assert len(re.findall(r"\]\(notebooks/\d\d_\w+\.ipynb\)", texts["README.md"][0])) >= 13
+    assert len(re.findall(r"\]\(\.\./\.\./notebooks/\d\d_\w+\.ipynb\)", texts["docs/guide/notebooks.md"][0])) >= 13
 
 
 @pytest.mark.parametrize("label, section, cells", MAP_ROWS, ids=[f"row{i}" for i in range(len(MAP_ROWS))])
