@@ -65,40 +65,78 @@ E = 0.5 * (0.01 - o1) ** 2 + 0.5 * (0.99 - o2) ** 2`},
 
 const $ = (id) => document.getElementById(id);
 const code = $("code"), gutter = $("gutter"), status = $("status");
-const worker = new Worker("worker.js", {type: "module"});
 const waiting = new Map();
-let nextId = 0, ready = false, started = performance.now(), ran = false;
+let worker = null, nextId = 0, ready = false, started = performance.now(), ran = false, restarts = 0;
 
 // -- the worker ------------------------------------------------------------------------------
+// A learner's code can loop for ever, and Python in a worker cannot be interrupted: after a
+// second, Stop appears beside Run; it ends the worker, answers what was waiting with an error
+// that says so, and starts Python afresh (a few seconds).
+const STOP_AFTER_MS = 1000;
+let stopTimer = null;
+function startWorker() {
+  worker = new Worker("worker.js", {type: "module"});
+  worker.onmessage = onWorkerMessage;
+}
 function call(name, ...args) {
   return new Promise((resolve) => {
     const id = nextId++;
-    waiting.set(id, resolve);
+    waiting.set(id, {resolve, since: performance.now()});
     worker.postMessage({id, call: name, args});
+    clearTimeout(stopTimer);
+    stopTimer = setTimeout(() => { if (waiting.size) { $("stop").hidden = false; } }, STOP_AFTER_MS);
   }).then((text) => JSON.parse(text));
 }
+function answered(id, text) {
+  waiting.get(id).resolve(text);
+  waiting.delete(id);
+  if (!waiting.size) { clearTimeout(stopTimer); $("stop").hidden = true; }
+}
+function stopPython() {
+  worker.terminate();
+  ready = false;
+  $("stop").hidden = true;
+  $("run").disabled = true;
+  $("train").disabled = true;
+  $("pause").disabled = true;
+  if (document.body.dataset.training === "on" || document.body.dataset.training === "paused") {
+    document.body.dataset.training = "stopped";
+    $("train-status").textContent = "Stopped: the model is gone with the Python that trained it.";
+  }
+  for (const [id, {since}] of [...waiting]) {
+    const seconds = ((performance.now() - since) / 1000).toFixed(1);
+    answered(id, JSON.stringify({ok: false, error: `Stopped after ${seconds} s, still running. ` +
+      "Python is starting again (the names your code made are gone); then press Run."}));
+  }
+  restarts += 1;
+  started = performance.now();
+  status.textContent = "Restarting Python…";
+  document.body.dataset.ready = "restarting";
+  startWorker();
+}
 
-worker.onmessage = (event) => {
+function onWorkerMessage(event) {
   const msg = event.data;
   if (msg.ready) {
     ready = true;
     const seconds = (performance.now() - started) / 1000;
     window.playgroundReady = {seconds, ...msg.ready};
-    status.textContent = `Python ${msg.ready.python} and Graphviz ${msg.ready.graphviz} ready in ${seconds.toFixed(1)} s`;
+    status.textContent = `Python ${msg.ready.python} and Graphviz ${msg.ready.graphviz} ` +
+      `${restarts ? "restarted" : "ready"} in ${seconds.toFixed(1)} s`;
     document.body.dataset.ready = "true";
     $("run").disabled = false;
     $("train").disabled = false;
-    if (!fromLink) { run(); }
+    if (!fromLink && !restarts) { run(); }
   } else if (msg.failed) {
     status.textContent = "Python did not start: " + msg.failed;
     document.body.dataset.ready = "failed";
   } else if (msg.training) {
     showTraining(JSON.parse(msg.training));
   } else if (waiting.has(msg.id)) {
-    waiting.get(msg.id)(msg.result);
-    waiting.delete(msg.id);
+    answered(msg.id, msg.result);
   }
-};
+}
+startWorker();
 
 // -- the editor ------------------------------------------------------------------------------
 function renumber() {
@@ -181,7 +219,7 @@ async function run() {
   $("run").disabled = true;
   const t0 = performance.now();
   const result = await call("run", code.value);
-  $("run").disabled = false;
+  $("run").disabled = !ready;  // not ready: stopped, and Python is starting again
   ran = true;
   window.lastRun = {ms: performance.now() - t0, ok: result.ok};
   if (!result.ok) { showError(result.error, result.line); document.body.dataset.ran = "error"; return; }
@@ -199,6 +237,7 @@ async function run() {
   refreshTab();
 }
 $("run").addEventListener("click", run);
+$("stop").addEventListener("click", stopPython);
 
 function num(x) {
   if (typeof x === "string") { return x; }
@@ -336,7 +375,7 @@ window.trainingUpdates = () => updates.slice();
 async function resources() {
   const fromWorker = await new Promise((resolve) => {
     const id = nextId++;
-    waiting.set(id, resolve);
+    waiting.set(id, {resolve, since: performance.now()});
     worker.postMessage({id, resources: true});
   }).then((text) => JSON.parse(text));
   const player = $("player").contentWindow;

@@ -258,6 +258,27 @@ def test_training_live_updates_the_views_and_pauses(page):
         show_tab(page, "graph")
 
 
+def test_code_that_never_ends_can_be_stopped_and_python_starts_again(page):
+    # A learner's `while True: pass` would leave Run waiting for ever: Stop ends the worker,
+    # says what happened, and a fresh Python runs the next code.
+    page.execute_script("""const box = document.getElementById('code');
+        box.value = 'a = Value(1.0)\\nwhile True:\\n    a = a + 0'; box.dispatchEvent(new Event('input'));""")
+    page.find_element("id", "run").click()
+    wait_for(page, "return !document.getElementById('stop').hidden", 10)
+    page.find_element("id", "stop").click()
+    error = wait_for(page, "var e = document.getElementById('error'); return !e.hidden && e.textContent")
+    assert error.startswith("Stopped after ") and "press Run" in error
+    assert page.execute_script("return document.getElementById('run').disabled")  # until Python is back
+    wait_for(page, "return document.body.dataset.ready === 'true'", READY_SECONDS)
+    assert "restarted" in page.find_element("id", "status").text
+    run_code(page, EXPRESSION)
+    _, names = cpython(EXPRESSION)
+    shown = page.execute_script("""return Array.from(document.querySelectorAll('#variables tbody tr')).map(
+        function (tr) { return tr.cells[2].title; });""")
+    assert [float(g) for g in shown] == pytest.approx([v.grad for v in names.values()], rel=1e-12)
+    assert page.execute_script("return document.getElementById('stop').hidden")
+
+
 def test_code_from_a_link_does_not_run_until_run_is_pressed(browser, site):
     code = "p = Value(3.0)\nq = p * p\nr = q.tanh()\n"
     browser.get("about:blank")  # a new address, not a new hash on the same page
