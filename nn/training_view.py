@@ -40,12 +40,12 @@ from autograd.optional import require_numpy
 from autograd.picture import Edge, Node, Picture
 from autograd.render import Diagram, render
 
-from .matrix import forward, sample_losses
-from .network import NEGATIVE, POSITIVE, animate_network, connection_colour, connection_width
-from .recording import Recording, unit_names
-from .train import targets_for
+np = require_numpy("nn.training_view")  # before .matrix, so that the error names this module
 
-np = require_numpy("nn.training_view")
+from .matrix import forward, sample_losses  # noqa: E402
+from .network import NEGATIVE, POSITIVE, animate_network, connection_colour, connection_width  # noqa: E402
+from .recording import Recording, unit_names  # noqa: E402
+from .train import targets_for  # noqa: E402
 
 __all__ = ["MAX_PAGE_BYTES", "LiveView", "backward_player", "draw_frame", "frame_picture", "page_bytes", "player",
            "save"]

@@ -16,6 +16,8 @@ desktop give the same numbers for the same code.
 from __future__ import annotations
 
 import ast
+import contextlib
+import io
 import json
 import math
 import random
@@ -25,6 +27,7 @@ import traceback
 
 import autograd
 from autograd import Parameter, Value, animate, draw, explain_paths, ops, paths
+from autograd.text import format_number
 
 CODE = "<playground>"  # the file name the editor's code runs under, so its lines are found
 
@@ -52,6 +55,7 @@ class _Last:
 
     root: Value | None = None
     names: dict[str, Value] = {}
+    space: dict | None = None  # the namespace the code ran in, released before the next run
 
 
 def _namespace() -> dict:
@@ -73,11 +77,13 @@ def _error(exc: BaseException) -> dict:
     return {"ok": False, "error": message, "line": line}
 
 
-def execute(code: str) -> tuple[Value, dict[str, Value]]:
-    """Run ``code``; return the Value it ends with and every top-level name bound to a Value.
+def execute(code: str, space: dict | None = None) -> tuple[Value, dict[str, Value]]:
+    """Run ``code`` (in ``space``, a fresh namespace if none); return its output Value and
+    every top-level name bound to a Value.
 
-    The output is the value of the last statement that is an expression or an assignment of
-    a Value (``L = d * f``, or just ``d * f``). Names label their Values, unless a label was given.
+    The output is the Value that the code's last assignment names, wherever it is (``L = d * f``
+    at the end, or inside a final ``if`` or ``for``), or a last expression (``d * f``), as a
+    notebook shows its last line. Names label their Values, unless a label was given.
     """
     if not isinstance(code, str):
         raise TypeError(f"code must be a str, got {type(code).__name__}")
@@ -86,43 +92,95 @@ def execute(code: str) -> tuple[Value, dict[str, Value]]:
     if body and isinstance(body[-1], ast.Expr):  # a last expression is the output, as in a notebook
         body[-1] = ast.copy_location(ast.Assign([ast.Name("_", ast.Store())], body[-1].value), body[-1])
         ast.fix_missing_locations(tree)
-    space = _namespace()
+    if space is None:
+        space = _namespace()
     exec(compile(tree, CODE, "exec"), space)
     names = {k: v for k, v in space.items() if isinstance(v, Value) and not k.startswith("__")}
     for name, value in names.items():
         if not value.label and name != "_":
             value.label = name
-    root = None
-    for statement in reversed(body):
-        targets = []
-        if isinstance(statement, ast.Assign):
-            targets = [t.id for t in statement.targets if isinstance(t, ast.Name)]
-        elif isinstance(statement, (ast.AugAssign, ast.AnnAssign)) and isinstance(statement.target, ast.Name):
-            targets = [statement.target.id]
-        found = [space[t] for t in targets if isinstance(space.get(t), Value)]
-        if found:
-            root = found[0]
-            break
+    # Every name the code assigns, in the order of the text: the last one bound to a Value is
+    # the output (a loop's own variable counts too, but an assignment after it on its line wins).
+    assigned = sorted((node.lineno, node.col_offset, node.id) for node in ast.walk(tree)
+                      if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store))
+    root = next((space[name] for *_, name in reversed(assigned) if isinstance(space.get(name), Value)), None)
     if root is None:
         raise ValueError("the code made no Value to differentiate: end it with one, e.g. L = a * b")
     names.pop("_", None)
     return root, names
 
 
+def release(space: dict | None) -> None:
+    """Let go of a run's graph one node at a time. Dropped whole, a chain thousands of nodes
+    deep is freed by a recursion as deep as the chain, which overflows the browser's stack
+    (Pyodide stops for good): so each node's edges are cut first, in an order found without
+    recursion, and then every node is freed on its own."""
+    if not space:
+        return
+    roots = []
+    for value in list(space.values()):
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple, set)) else (value,)
+        roots.extend(v for v in items if isinstance(v, Value))
+    known: set = set()
+    nodes = [node for root in roots for node in autograd.topological_order(root, known=known)]
+    for node in nodes:
+        if getattr(node, "parents", None):
+            node.parents = ()
+            node.local_grads = ()
+    space.clear()
+
+
+OUTPUT_LIMIT = 20_000  # characters of printed output shown; the rest is counted
+
+
+class _Printed(io.StringIO):
+    """What the code prints, up to OUTPUT_LIMIT characters (the rest is only counted)."""
+
+    def __init__(self):
+        super().__init__()
+        self.dropped = 0
+
+    def write(self, text: str) -> int:
+        room = OUTPUT_LIMIT - self.tell()
+        if room < len(text):
+            self.dropped += len(text) - max(room, 0)
+            text = text[:max(room, 0)]
+        super().write(text)
+        return len(text)
+
+    def text(self) -> str:
+        more = f"\n... and {self.dropped:,} more characters" if self.dropped else ""
+        return self.getvalue() + more
+
+
 def run(code: str) -> str:
-    """Run ``code``, backpropagate from its output (unless the code did), and draw the graph."""
+    """Run ``code``, backpropagate from its output (unless the code did), and draw the graph.
+    What the code prints comes back too, as ``output``."""
+    _Last.root, _Last.names = None, {}
+    release(_Last.space)  # the last run's graph, before anything new is made
+    _Last.space = space = _namespace()
+    printed = _Printed()
     try:
-        root, names = execute(code)
+        with contextlib.redirect_stdout(printed):
+            root, names = execute(code, space)
         if root.grad == 0.0:  # the code did not call backward() itself
             root.backward()
         svg = draw(root).pipe(format="svg", encoding="utf-8")
-    except Exception as exc:  # noqa: BLE001 (every error is the learner's to read)
-        return json.dumps(_error(exc))
+    except BaseException as exc:  # noqa: BLE001 (every error is the learner's to read, exit() too)
+        return json.dumps({**_error(exc), "output": printed.text()})
     _Last.root, _Last.names = root, names
-    variables = [{"name": name, "data": _number(v.data), "grad": _number(v.grad), "text": repr(v.grad)}
+    variables = [{"name": name, "data": _number(v.data), "grad": _number(v.grad), "text": repr(v.grad),
+                  "data_text": repr(v.data), "data_shown": _shown(v.data), "grad_shown": _shown(v.grad)}
                  for name, v in names.items()]
     return json.dumps({"ok": True, "svg": svg[svg.index("<svg"):], "root": root.label or "output",
-                       "variables": variables, "nodes": len(autograd.topological_order(root))})
+                       "variables": variables, "nodes": len(autograd.topological_order(root)),
+                       "output": printed.text()})
+
+
+def _shown(x: float) -> str:
+    """A number as the drawings write it (``autograd.text.format_number``), so that the table
+    and the paths read as the graph does; tooltips give ``repr``."""
+    return format_number(x)
 
 
 def _number(x: float):
@@ -142,6 +200,9 @@ def player() -> str:
         return json.dumps(_error(exc))
 
 
+MAX_PATHS = 200  # paths listed at most: their number grows exponentially with depth
+
+
 def explain(name: str) -> str:
     """Every path from the variable ``name`` to the output, its product, and their sum."""
     if _Last.root is None:
@@ -150,16 +211,22 @@ def explain(name: str) -> str:
         return json.dumps({"ok": False, "error": f"no variable named {name!r}; the variables are "
                                                  f"{', '.join(_Last.names) or 'none'}"})
     wrt, root = _Last.names[name], _Last.root
+    count = autograd.count_paths(root, wrt)
+    if count > MAX_PATHS:  # the engine's own message says to pass max_paths, which the page cannot
+        return json.dumps({"ok": False, "error": f"{count:,} paths lead from {name} to the output, more than the "
+                                                 f"{MAX_PATHS} this page lists: choose a variable nearer the output"})
     try:
-        found = paths(root, wrt, max_paths=200)
-        text = explain_paths(root, wrt, max_paths=200)
+        found = paths(root, wrt, max_paths=MAX_PATHS)
+        text = explain_paths(root, wrt, max_paths=MAX_PATHS)
     except Exception as exc:  # noqa: BLE001
         return json.dumps(_error(exc))
     (by_backprop,) = autograd.grad(root, [wrt])
-    return json.dumps({"ok": True, "text": text, "grad": _number(by_backprop),
-                       "sum": _number(math.fsum(p.product for p in found)),
-                       "paths": [{"route": p.route(), "product": _number(p.product),
-                                  "edges": [_number(e) for e in p.edges]} for p in found]})
+    total = math.fsum(p.product for p in found)
+    return json.dumps({"ok": True, "text": text, "grad": _number(by_backprop), "grad_shown": _shown(by_backprop),
+                       "sum": _number(total), "sum_shown": _shown(total),
+                       "paths": [{"route": p.route(), "product": _number(p.product), "product_shown": _shown(p.product),
+                                  "edges": [_number(e) for e in p.edges], "edges_shown": [_shown(e) for e in p.edges]}
+                                 for p in found]})
 
 
 # -- training a toy MLP ------------------------------------------------------------------------

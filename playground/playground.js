@@ -66,7 +66,7 @@ E = 0.5 * (0.01 - o1) ** 2 + 0.5 * (0.99 - o2) ** 2`},
 const $ = (id) => document.getElementById(id);
 const code = $("code"), gutter = $("gutter"), status = $("status");
 const waiting = new Map();
-let worker = null, nextId = 0, ready = false, started = performance.now(), ran = false, restarts = 0;
+let worker = null, runs = 0, nextId = 0, ready = false, started = performance.now(), ran = false, restarts = 0;
 
 // -- the worker ------------------------------------------------------------------------------
 // A learner's code can loop for ever, and Python in a worker cannot be interrupted: after a
@@ -85,14 +85,14 @@ function call(name, ...args) {
     worker.postMessage({id, call: name, args});
     clearTimeout(stopTimer);
     stopTimer = setTimeout(() => { if (waiting.size) { $("stop").hidden = false; } }, STOP_AFTER_MS);
-  }).then((text) => JSON.parse(text));
+  }).then((text) => (typeof text === "string" ? JSON.parse(text) : {ok: false, error: "no answer from Python"}));
 }
 function answered(id, text) {
   waiting.get(id).resolve(text);
   waiting.delete(id);
   if (!waiting.size) { clearTimeout(stopTimer); $("stop").hidden = true; }
 }
-function stopPython() {
+function stopPython(why) {
   worker.terminate();
   ready = false;
   $("stop").hidden = true;
@@ -105,8 +105,8 @@ function stopPython() {
   }
   for (const [id, {since}] of [...waiting]) {
     const seconds = ((performance.now() - since) / 1000).toFixed(1);
-    answered(id, JSON.stringify({ok: false, error: `Stopped after ${seconds} s, still running. ` +
-      "Python is starting again (the names your code made are gone); then press Run."}));
+    answered(id, JSON.stringify({ok: false, error: (why || `Stopped after ${seconds} s, still running.`) +
+      " Python is starting again (the names your code made are gone); then press Run."}));
   }
   restarts += 1;
   started = performance.now();
@@ -127,11 +127,14 @@ function onWorkerMessage(event) {
     $("run").disabled = false;
     $("train").disabled = false;
     if (!fromLink && !restarts) { run(); }
+  } else if (msg.crashed !== undefined) {
+    stopPython(`Python in the page failed (${msg.crashed}): a graph this large or deep is more than the ` +
+      "browser's stack holds.");
   } else if (msg.failed) {
     status.textContent = "Python did not start: " + msg.failed;
     document.body.dataset.ready = "failed";
   } else if (msg.training) {
-    showTraining(JSON.parse(msg.training));
+    if (msg.generation === generation) { showTraining(JSON.parse(msg.training)); }
   } else if (waiting.has(msg.id)) {
     answered(msg.id, msg.result);
   }
@@ -187,10 +190,11 @@ function clearError() {
 function keepInAddress() {
   history.replaceState(null, "", "#code=" + encodeURIComponent(code.value));
 }
+let brokenLink = false;  // an address whose #code= could not be read: say so, never run a stand-in
 function codeInAddress() {
   const match = location.hash.match(/^#code=(.*)$/s);
   if (!match) { return null; }
-  try { return decodeURIComponent(match[1]); } catch { return null; }
+  try { return decodeURIComponent(match[1]); } catch { brokenLink = true; return ""; }
 }
 $("share").addEventListener("click", async () => {
   keepInAddress();
@@ -222,10 +226,21 @@ async function run() {
   $("run").disabled = !ready;  // not ready: stopped, and Python is starting again
   ran = true;
   window.lastRun = {ms: performance.now() - t0, ok: result.ok};
-  if (!result.ok) { showError(result.error, result.line); document.body.dataset.ran = "error"; return; }
+  showOutput(result.output);
+  if (!result.ok) {
+    showError(result.error, result.line);
+    // What is still shown came from the last run that worked: say so, and grey it.
+    for (const id of ["graph", "variables"]) { $(id).classList.add("stale"); }
+    $("stale-note").hidden = !ran;
+    runs += 1;
+    document.body.dataset.ran = `error ${runs}`;  // changes on every run, for whoever waits on it
+    return;
+  }
+  for (const id of ["graph", "variables"]) { $(id).classList.remove("stale"); }
+  $("stale-note").hidden = true;
   $("graph").innerHTML = result.svg;
   const rows = result.variables.map((v) =>
-    `<tr data-name="${escape(v.name)}"><td>${escape(v.name)}</td><td>${num(v.data)}</td><td title="${escape(v.text)}">${num(v.grad)}</td></tr>`);
+    `<tr data-name="${escape(v.name)}"><td>${escape(v.name)}</td><td title="${escape(v.data_text)}">${escape(v.data_shown)}</td><td title="${escape(v.text)}">${escape(v.grad_shown)}</td></tr>`);
   $("variables").querySelector("tbody").innerHTML = rows.join("");
   $("variables").hidden = false;
   const chooser = $("path-variable"), chosen = chooser.value;
@@ -233,15 +248,17 @@ async function run() {
   if (result.variables.some((v) => v.name === chosen)) { chooser.value = chosen; }
   stale = {steps: true, paths: true};
   status.textContent = `Ran in ${window.lastRun.ms.toFixed(0)} ms: ${result.nodes} nodes, output ${result.root}`;
-  document.body.dataset.ran = String(Number(document.body.dataset.ran || 0) + 1);
+  runs += 1;
+  document.body.dataset.ran = String(runs);
   refreshTab();
 }
 $("run").addEventListener("click", run);
-$("stop").addEventListener("click", stopPython);
+$("stop").addEventListener("click", () => stopPython());
 
-function num(x) {
-  if (typeof x === "string") { return x; }
-  return Number.isInteger(x) ? x.toFixed(1) : String(Number(x.toPrecision(6)));
+function showOutput(text) {
+  const box = $("output");
+  box.textContent = text || "";
+  box.hidden = !text;
 }
 function escape(text) {
   return String(text).replace(/[&<>"]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
@@ -264,6 +281,8 @@ async function refreshTab() {
     stale.steps = false;
     const result = await call("player");
     const frame = $("player");
+    frame.hidden = false;
+    $("steps-hint").hidden = true;
     if (result.ok) { frame.srcdoc = result.html; frame.dataset.frames = result.captions.length; }
     else { frame.srcdoc = `<p style="font-family:sans-serif">${escape(result.error)}</p>`; }
   } else if (current === "paths" && stale.paths) {
@@ -279,10 +298,10 @@ async function showPaths() {
   const box = $("paths");
   if (!result.ok) { box.textContent = result.error; return; }
   const items = result.paths.map((p, i) =>
-    `<li><span class="route">${escape(p.route)}</span><span class="product">${escape(p.edges.map(num).join(" × ") || "1")} = <b data-product="${p.product}">${num(p.product)}</b></span></li>`);
+    `<li><span class="route">${escape(p.route)}</span><span class="product">${escape(p.edges_shown.join(" × ") || "1")} = <b data-product="${p.product}">${escape(p.product_shown)}</b></span></li>`);
   box.innerHTML = `<ol>${items.join("")}</ol>` +
-    `<p class="sum">Sum of the ${result.paths.length} products: <b id="path-sum" data-value="${result.sum}">${num(result.sum)}</b>` +
-    ` — the gradient by backpropagation: <b id="path-grad" data-value="${result.grad}">${num(result.grad)}</b></p>` +
+    `<p class="sum">Sum of the ${result.paths.length} products: <b id="path-sum" data-value="${result.sum}">${escape(result.sum_shown)}</b>` +
+    ` — the gradient by backpropagation: <b id="path-grad" data-value="${result.grad}">${escape(result.grad_shown)}</b></p>` +
     `<details><summary>as explain_paths writes it</summary><pre>${escape(result.text)}</pre></details>`;
 }
 
@@ -290,14 +309,39 @@ async function showPaths() {
 const COLOURS = ["#2563eb", "#ea580c", "#16a34a", "#9333ea"];
 const FILLS = [[37, 99, 235], [234, 88, 12], [22, 163, 74], [147, 51, 234]];
 let losses = [], updates = [];
+let generation = 0;  // each Train press starts one; views of an earlier one still on their way are dropped
+function trainingOptions() {
+  // An empty or unreadable field is an error here, never a silent 0 (a learning rate of 0 trains
+  // for ever without learning).
+  const words = $("hidden").value.split(/[\s,]+/).filter(Boolean);
+  if (words.some((w) => !/^\d+$/.test(w))) {
+    throw new Error(`Hidden: layer sizes are whole numbers separated by commas, like 8, 8; got "${$("hidden").value}"`);
+  }
+  const number = (id, name) => {
+    const field = $(id), text = field.value.trim();
+    if (text === "" || !field.validity.valid || !Number.isFinite(Number(text))) {
+      throw new Error(`${name}: ${field.validationMessage || "type a number"}`);
+    }
+    return Number(text);
+  };
+  const lr = number("lr", "Learning rate");
+  if (!(lr > 0)) { throw new Error(`Learning rate: a number above 0, got ${lr}`); }
+  return {dataset: $("dataset").value, hidden: words.map(Number), activation: $("activation").value, lr,
+          batch_size: number("batch", "Batch"), seed: number("seed", "Seed")};
+}
 $("train-form").addEventListener("submit", (e) => {
   e.preventDefault();
-  const hidden = $("hidden").value.split(/[\s,]+/).filter(Boolean).map(Number);
+  let options;
+  try { options = trainingOptions(); } catch (error) {
+    $("train-status").textContent = error.message;
+    $("train-status").dataset.error = "true";
+    return;
+  }
+  delete $("train-status").dataset.error;
   losses = [];
   updates = [];
-  worker.postMessage({train: "start", options: {
-    dataset: $("dataset").value, hidden, activation: $("activation").value, lr: Number($("lr").value),
-    batch_size: Number($("batch").value), seed: Number($("seed").value)}});
+  generation += 1;
+  worker.postMessage({train: "start", generation, options});
   $("pause").disabled = false;
   $("pause").textContent = "Pause";
   document.body.dataset.training = "on";
@@ -355,22 +399,34 @@ function drawLoss() {
   ctx.fillStyle = "#374151";
   ctx.strokeStyle = "#9ca3af";
   ctx.strokeRect(pad, 6, w - pad - 6, h - pad - 6);
-  const finite = losses.filter(Number.isFinite);
-  if (!finite.length) { return; }
-  const top = Math.max(...finite) * 1.05 || 1;
+  // A long run has hundreds of thousands of losses: one point per pixel column (the mean of
+  // its steps), and the largest found with a loop (spreading them into Math.max overflows).
+  const columns = Math.max(1, Math.min(losses.length, w - pad - 6));
+  const points = [];
+  for (let c = 0; c < columns; c++) {
+    const from = Math.floor(c * losses.length / columns), to = Math.max(from + 1, Math.floor((c + 1) * losses.length / columns));
+    let sum = 0, n = 0;
+    for (let i = from; i < to; i++) { if (Number.isFinite(losses[i])) { sum += losses[i]; n++; } }
+    if (n) { points.push([c, sum / n]); }
+  }
+  if (!points.length) { return; }
+  let top = 0;
+  for (const [, l] of points) { if (l > top) { top = l; } }
+  top = top * 1.05 || 1;
   ctx.fillText(top.toPrecision(2), 2, 14);
   ctx.fillText("0", 16, h - pad + 2);
   ctx.fillText(`${losses.length} steps`, w - 70, h - 8);
   ctx.beginPath();
   ctx.strokeStyle = "#dc2626";
-  losses.forEach((l, i) => {
-    const x = pad + (losses.length > 1 ? i / (losses.length - 1) : 0) * (w - pad - 6);
+  points.forEach(([c, l], i) => {
+    const x = pad + (columns > 1 ? c / (columns - 1) : 0) * (w - pad - 6);
     const y = 6 + (1 - Math.min(l, top) / top) * (h - pad - 12);
     if (i === 0) { ctx.moveTo(x, y); } else { ctx.lineTo(x, y); }
   });
   ctx.stroke();
 }
 window.trainingUpdates = () => updates.slice();
+window.trainingLosses = () => losses.length;
 // Every address the page, its worker and the player asked for (the tests check they are all local).
 async function resources() {
   const fromWorker = await new Promise((resolve) => {
@@ -390,4 +446,7 @@ const fromLink = linked !== null;
 code.value = fromLink ? linked : EXAMPLES[0].code;
 examples.value = fromLink ? "" : "0";
 $("link-note").hidden = !fromLink;
+if (brokenLink) {
+  $("link-note").textContent = "This link's code could not be read (its #code= part is damaged): ask for the link again.";
+}
 renumber();

@@ -10,7 +10,7 @@ import {loadPyodide} from "./pyodide.mjs";
 import {instance as vizInstance} from "./viz.js";
 
 let app = null;
-let training = {on: false, timer: null};
+let training = {on: false, timer: null, generation: 0};
 const TRAIN_MS = 50;  // training between two views: with drawing the view, more than 5 views a second
 
 async function start() {
@@ -35,10 +35,20 @@ async function start() {
 
 function trainChunk() {
   if (!training.on) { return; }
-  const result = app.train_for(TRAIN_MS);
-  postMessage({training: result});
+  let result;
+  try { result = app.train_for(TRAIN_MS); } catch (error) { crashed(error); return; }
+  postMessage({training: result, generation: training.generation});
   if (JSON.parse(result).ok === false) { training.on = false; return; }
   training.timer = setTimeout(trainChunk, 0);  // let a pause message in between chunks
+}
+
+// Python's own errors come back as JSON from app.py; an error thrown out here means the
+// interpreter itself failed (the browser's stack overflowed, say), and Pyodide cannot go on:
+// the page starts a new worker.
+function crashed(error, id) {
+  app = null;
+  training.on = false;
+  postMessage({crashed: String(error && error.message || error), id});
 }
 
 const ready = start().catch((error) => postMessage({failed: String(error && error.message || error)}));
@@ -55,8 +65,10 @@ self.onmessage = async (event) => {
     clearTimeout(training.timer);
     training.on = false;
     if (msg.train === "start") {
-      const result = app.train_start(JSON.stringify(msg.options));
-      postMessage({training: result});
+      training.generation = msg.generation;
+      let result;
+      try { result = app.train_start(JSON.stringify(msg.options)); } catch (error) { crashed(error); return; }
+      postMessage({training: result, generation: training.generation});
       if (JSON.parse(result).ok && msg.options.run !== false) { training.on = true; trainChunk(); }
     } else if (msg.train === "resume") {
       training.on = true;
@@ -68,7 +80,8 @@ self.onmessage = async (event) => {
   try {
     result = app[msg.call](...(msg.args || []));
   } catch (error) {
-    result = JSON.stringify({ok: false, error: String(error && error.message || error)});
+    crashed(error, msg.id);
+    return;
   }
   postMessage({id: msg.id, result});
 };

@@ -239,6 +239,22 @@ def test_training_steps_in_the_page_give_cpythons_weights(page):
     assert trainer.losses[-1] < trainer.losses[0]
 
 
+def test_pressing_train_again_starts_afresh_with_no_step_of_the_run_before(page):
+    # Views of the abandoned run may still be on their way: none may reach the new loss curve.
+    show_tab(page, "train")
+    try:
+        for _ in range(4):
+            page.find_element("id", "train").click()
+            time.sleep(0.15)
+        wait_for(page, "return window.trainingUpdates().length >= 4", 60)
+        page.find_element("id", "pause").click()
+        time.sleep(0.5)
+        steps = int(page.find_element("id", "train-status").get_attribute("data-steps"))
+        assert page.execute_script("return window.trainingLosses()") == steps > 0
+    finally:
+        show_tab(page, "graph")
+
+
 def test_training_live_updates_the_views_and_pauses(page):
     show_tab(page, "train")
     try:
@@ -277,6 +293,79 @@ def test_code_that_never_ends_can_be_stopped_and_python_starts_again(page):
         function (tr) { return tr.cells[2].title; });""")
     assert [float(g) for g in shown] == pytest.approx([v.grad for v in names.values()], rel=1e-12)
     assert page.execute_script("return document.getElementById('stop').hidden")
+
+
+def test_a_chain_thousands_deep_runs_and_the_next_run_too(page):
+    # Dropped whole, such a chain is freed by a recursion as deep as the chain, which overflows
+    # the browser's stack and stops Pyodide for good: the page frees it node by node.
+    chain = "y = Value(1.0)\nfor i in range(5000):\n    y = y * 1.0001\nL = y"
+    run_code(page, chain)
+    error = page.find_element("id", "error").text
+    assert "max_nodes" in error  # drawing 5,001 nodes is refused, as in CPython
+    with pytest.raises(ValueError, match="max_nodes"):
+        app.draw(cpython(chain)[0])
+    for _ in range(2):  # the chain is let go of here; Python must still be there
+        run_code(page, EXPRESSION)
+        assert not page.execute_script("return document.body.dataset.ran").startswith("error")
+        assert page.find_element("id", "error").get_attribute("hidden")
+    assert not [e for e in page.get_log("browser") if "fatal" in e["message"]]
+
+
+def test_when_python_itself_fails_the_page_says_so_and_starts_it_again(page):
+    # Code that drops a chain thousands deep itself overflows the browser's stack inside
+    # Pyodide, which cannot go on after that: the page must not hang with Run greyed out.
+    run_code(page, "y = Value(1.0)\nfor i in range(5000):\n    y = y * 1.0001\ndel y\nL = Value(1.0)")
+    error = page.find_element("id", "error").text
+    assert error.startswith("Python in the page failed") and "press Run" in error
+    wait_for(page, "return document.body.dataset.ready === 'true'", READY_SECONDS)
+    run_code(page, EXPRESSION)
+    assert page.execute_script("return document.body.dataset.ran").isdigit()
+    # Pyodide's own report of the failure, read here so that it is not taken for a new one later
+    assert any("fatal error" in e["message"] for e in console_errors(page))
+
+
+def test_what_the_code_prints_is_shown(page):
+    run_code(page, "a = Value(3.0)\nprint('a is', a.data)\nfor i in range(3):\n    print(i)\nL = a * a")
+    assert page.find_element("id", "output").text.splitlines()[-4:] == ["a is 3.0", "0", "1", "2"]
+    run_code(page, "a = Value(1.0)\nprint('x' * 100_000)\nL = a")  # a flood is cut, and says how much
+    shown = page.find_element("id", "output").text
+    assert len(shown) < 21_000 and "80,001 more characters" in shown  # the line break too
+    run_code(page, "a = Value(1.0)\nL = a")
+    assert not page.find_element("id", "output").is_displayed()  # nothing printed: no box
+
+
+def test_the_output_is_the_last_value_assigned_even_inside_a_block(page):
+    code = "a = Value(2.0)\nif a.data > 0:\n    L = a * a"
+    run_code(page, code)
+    root, names = cpython(code)
+    assert root is names["L"] and names["a"].grad == 4.0
+    assert "output L" in page.find_element("id", "status").text
+    grads = page.execute_script("""return Array.from(document.querySelectorAll('#variables tbody tr')).map(
+        function (tr) { return [tr.dataset.name, tr.cells[2].title]; });""")
+    assert dict(grads)["a"] == "4.0"
+
+
+@pytest.mark.parametrize("field, typed, said", [("lr", "", "Learning rate"), ("lr", "0", "above 0"),
+                                                ("batch", "0", "Batch"), ("seed", "-1", "Seed"),
+                                                ("hidden", "8, abc", "whole numbers")])
+def test_a_bad_training_field_is_named_not_read_as_zero(page, field, typed, said):
+    show_tab(page, "train")
+    page.execute_script("arguments[0].value = arguments[1];", page.find_element("id", field), typed)
+    page.find_element("id", "train").click()
+    message = wait_for(page, "var s = document.getElementById('train-status'); return s.dataset.error && s.textContent")
+    assert said in message
+    assert page.execute_script("return document.body.dataset.training || ''") != "on"
+    page.execute_script("document.getElementById('train-form').reset()")
+    show_tab(page, "graph")
+
+
+def test_a_damaged_link_says_so_and_runs_nothing(browser, site):
+    browser.get("about:blank")  # a new address, not a new hash on the same page
+    open_page(browser, site + "#code=%E0%A4%A")
+    assert "could not be read" in browser.find_element("id", "link-note").text
+    time.sleep(1)
+    assert browser.execute_script("return document.body.dataset.ran || ''") == ""
+    assert browser.find_element("id", "code").get_attribute("value") == ""
 
 
 def test_code_from_a_link_does_not_run_until_run_is_pressed(browser, site):

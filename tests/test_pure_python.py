@@ -198,7 +198,7 @@ def without_numpy(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name, needs", [
-    ("import nn.matrix", "nn.matrix"), ("nn.matrix", "nn.matrix"), ("nn.training_view", "nn.matrix"),
+    ("import nn.matrix", "nn.matrix"), ("nn.matrix", "nn.matrix"), ("nn.training_view", "nn.training_view"),
     ("load_digits", "nn.data.load_digits"), ("tape fit", 'engine="tape"'), ("tape predict", 'engine="tape"'),
     ("record", "fit(record=...)"), ("trace", "autograd.trace"),
 ])
