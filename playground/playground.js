@@ -147,7 +147,7 @@ function renumber() {
   gutter.textContent = Array.from({length: lines}, (_, i) => i + 1).join("\n");
   gutter.scrollTop = code.scrollTop;
 }
-code.addEventListener("input", () => { renumber(); clearError(); keepInAddress(); });
+code.addEventListener("input", () => { renumber(); clearError(); keepInAddress(); examples.value = ""; });
 code.addEventListener("scroll", () => { gutter.scrollTop = code.scrollTop; placeErrorLine(); });
 code.addEventListener("keydown", (e) => {
   if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); run(); }
@@ -229,6 +229,7 @@ async function run() {
   showOutput(result.output);
   if (!result.ok) {
     showError(result.error, result.line);
+    status.textContent = `Stopped by an error${result.line ? ` on line ${result.line}` : ""}, after ${window.lastRun.ms.toFixed(0)} ms`;
     // What is still shown came from the last run that worked: say so, and grey it.
     for (const id of ["graph", "variables"]) { $(id).classList.add("stale"); }
     $("stale-note").hidden = !ran;
