@@ -40,6 +40,7 @@ from pathlib import Path
 
 import graphviz
 
+from .files import write_atomically
 from .picture import Edge, Node, Picture
 
 # One font stack for Graphviz, which measures the text to size each box, and for the browser,
@@ -263,7 +264,7 @@ class Diagram(graphviz.Digraph):
         format = format or self.format
         source = Path(self.save(filename, directory=directory))
         out = outfile if outfile is not None else source.with_name(f"{source.name}.{format}")
-        out.write_bytes(self.pipe(format=format))
+        write_atomically(out, self.pipe(format=format), "drawing")  # whole or not at all
         return str(out)
 
     def copy(self) -> Diagram:
